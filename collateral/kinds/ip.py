@@ -1,0 +1,127 @@
+"""Intellectual property: patents, trademarks and copyrights."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from collateral.choices import COPYRIGHT_TYPES, PATENT_TYPES, IpType
+from collateral.fields import NormalizedCharField, identifier_error
+from collateral.identifiers import (
+    IdentifierError,
+    fold_identifier,
+    normalize_copyright_number,
+    normalize_foreign_number,
+    normalize_patent_number,
+    normalize_trademark_number,
+)
+from collateral.kinds.base import CollateralKind, IdentityKey, register
+
+_FOREIGN_KEY = re.compile(r"([A-Z]{2}):(.+)")
+
+
+def scheme_for(ip_type: str) -> str:
+    """The identity-key scheme of an ``ip_type``."""
+    if ip_type in PATENT_TYPES:
+        return "cn_patent"
+    if ip_type in COPYRIGHT_TYPES:
+        return "cn_copyright"
+    return "cn_trademark"
+
+
+def normalize_ip_number(ip_type: str, jurisdiction: str, number: str) -> str:
+    """The key value of an IP right's number.
+
+    Chinese rights get the full rules (patent check character and type digit, trademark
+    digits, copyright registration number). A right of another jurisdiction keeps the scheme
+    of its type and its number is only folded (NFKC, no spaces, upper-case) and prefixed with
+    the jurisdiction, ``US:10123456B2``: each office numbers differently, and the prefix keeps
+    a foreign number from ever colliding with a Chinese one.
+    """
+    if jurisdiction != "CN":
+        return normalize_foreign_number(jurisdiction, number)
+    if ip_type in PATENT_TYPES:
+        return normalize_patent_number(number, ip_type)
+    if ip_type in COPYRIGHT_TYPES:
+        return normalize_copyright_number(number)
+    return normalize_trademark_number(number)
+
+
+class IpSerializer(serializers.Serializer):
+    """Fields of an ``ip`` item; ``number`` is normalized per ``ip_type`` and jurisdiction."""
+
+    ip_type = serializers.ChoiceField(choices=IpType.choices, label=_("IP type"))
+    number = serializers.CharField(max_length=100, label=_("Number"))
+    title = NormalizedCharField(max_length=300, label=_("Title"))
+    right_expires_on = serializers.DateField(
+        required=False, allow_null=True, default=None, label=_("Right expires on")
+    )
+    jurisdiction = serializers.CharField(
+        required=False, default="CN", max_length=10, label=_("Jurisdiction")
+    )
+
+    def validate_jurisdiction(self, value: str) -> str:
+        code = fold_identifier(value)
+        if not re.fullmatch(r"[A-Z]{2}", code):
+            raise serializers.ValidationError(
+                _("Jurisdiction must be a 2-letter country code such as CN."), code="format"
+            )
+        return code
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        try:
+            attrs["number"] = normalize_ip_number(
+                attrs["ip_type"], attrs["jurisdiction"], attrs["number"]
+            )
+        except IdentifierError as exc:
+            raise identifier_error("number", exc) from None
+        return attrs
+
+
+@register
+class IntellectualProperty(CollateralKind):
+    """Patents, trademarks and copyrights, keyed by their official number."""
+
+    code = "ip"
+    label = _("Intellectual property")
+    serializer_class = IpSerializer
+    schemes = {
+        "cn_patent": _("Patent application number"),
+        "cn_trademark": _("Trademark registration number"),
+        "cn_copyright": _("Copyright registration number"),
+    }
+
+    def identity_keys(self, attributes: dict[str, Any]) -> list[IdentityKey]:
+        return [IdentityKey(scheme_for(attributes["ip_type"]), attributes["number"])]
+
+    def lookup_keys(self, identifier: str) -> list[IdentityKey]:
+        folded = fold_identifier(identifier)
+        foreign = _FOREIGN_KEY.fullmatch(folded)
+        if foreign and foreign.group(1) != "CN":
+            # a foreign right: the scheme depends on its type, which the text does not say
+            with contextlib.suppress(IdentifierError):
+                value = normalize_foreign_number(foreign.group(1), foreign.group(2))
+                return [IdentityKey(scheme, value) for scheme in self.schemes]
+            return []
+        keys = []
+        for scheme, normalizer in (
+            ("cn_patent", normalize_patent_number),
+            ("cn_trademark", normalize_trademark_number),
+            ("cn_copyright", normalize_copyright_number),
+        ):
+            try:
+                keys.append(IdentityKey(scheme, normalizer(identifier)))
+            except IdentifierError:
+                continue
+        return keys
+
+    def describe(self, attributes: dict[str, Any]) -> str:
+        return _("%(ip_type)s %(number)s — %(title)s") % {
+            "ip_type": IpType(attributes["ip_type"]).label,
+            "number": attributes["number"],
+            "title": attributes["title"],
+        }

@@ -1,0 +1,132 @@
+"""Livestock (活体畜禽): a herd identified by its ear tags, or counted when untagged."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
+
+from collateral.choices import Species, TagScheme
+from collateral.fields import NormalizedCharField
+from collateral.identifiers import (
+    IdentifierError,
+    fold_identifier,
+    normalize_iso11784_tag,
+    normalize_national_tag,
+)
+from collateral.kinds.base import CollateralKind, IdentityKey, register
+
+# ISO 11784 tags are keyed with this prefix, national tags as their bare 15 digits: the two
+# numbering systems are unrelated, and a French RFID number (250…) must not collide with a
+# Chongqing cattle tag (2 50…). The scheme stays ``ear_tag`` for both.
+ISO_PREFIX = "ISO:"
+MAX_TAGS = 5000
+
+
+def tag_key_value(tag_scheme: str, tag: str) -> str:
+    """The ``ear_tag`` key value of a normalized tag."""
+    return ISO_PREFIX + tag if tag_scheme == TagScheme.ISO11784 else tag
+
+
+def normalize_tag(tag_scheme: str, species: str, value: str) -> str:
+    """One ear tag, checked by its scheme (and, for national tags, against the species)."""
+    if tag_scheme == TagScheme.ISO11784:
+        return normalize_iso11784_tag(value)
+    return normalize_national_tag(value, species)
+
+
+class LivestockSerializer(serializers.Serializer):
+    """Fields of a ``livestock`` item: valid distinct tags, head count equal to the tags."""
+
+    species = serializers.ChoiceField(choices=Species.choices, label=_("Species"))
+    ear_tags = serializers.ListField(
+        child=serializers.CharField(max_length=40),
+        required=False,
+        default=list,
+        max_length=MAX_TAGS,
+        label=_("Ear tags"),
+    )
+    tag_scheme = serializers.ChoiceField(
+        choices=TagScheme.choices, required=False, default=TagScheme.NATIONAL, label=_("Tag scheme")
+    )
+    head_count = serializers.IntegerField(
+        min_value=1, required=False, allow_null=True, default=None, label=_("Head count")
+    )
+    farm = NormalizedCharField(max_length=200, label=_("Farm"))
+    insurance_policy = NormalizedCharField(
+        max_length=100, required=False, allow_null=True, default=None, label=_("Insurance policy")
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        tags, errors, seen = [], {}, set()
+        for index, raw in enumerate(attrs["ear_tags"]):
+            try:
+                tag = normalize_tag(attrs["tag_scheme"], attrs["species"], raw)
+            except IdentifierError as exc:
+                errors[index] = [ErrorDetail(exc.message, code=exc.code)]
+                continue
+            if tag in seen:
+                message = _("Ear tag %(tag)s is given twice: each tag identifies one animal.")
+                errors[index] = [ErrorDetail(message % {"tag": tag}, code="duplicate_tag")]
+            seen.add(tag)
+            tags.append(tag)
+        if errors:
+            raise serializers.ValidationError({"ear_tags": errors})
+        head_count = attrs.get("head_count")
+        if not tags and head_count is None:
+            raise serializers.ValidationError(
+                {"head_count": [_("Give the ear tags or, for an untagged herd, a head count.")]},
+                code="required",
+            )
+        if tags and head_count is not None and head_count != len(tags):
+            raise serializers.ValidationError(
+                {
+                    "head_count": [
+                        _(
+                            "Head count is %(head_count)s but the number of ear tags is "
+                            "%(tags)s: they must be equal."
+                        )
+                        % {"head_count": head_count, "tags": len(tags)}
+                    ]
+                },
+                code="head_count",
+            )
+        attrs["ear_tags"] = tags
+        attrs["head_count"] = head_count if head_count is not None else len(tags)
+        return attrs
+
+
+@register
+class Livestock(CollateralKind):
+    """A herd on one farm; each ear tag is an identity key."""
+
+    code = "livestock"
+    label = _("Livestock")
+    serializer_class = LivestockSerializer
+    schemes = {"ear_tag": _("Ear tag")}
+
+    def identity_keys(self, attributes: dict[str, Any]) -> list[IdentityKey]:
+        scheme = attributes.get("tag_scheme", TagScheme.NATIONAL)
+        return [IdentityKey("ear_tag", tag_key_value(scheme, t)) for t in attributes["ear_tags"]]
+
+    def lookup_keys(self, identifier: str) -> list[IdentityKey]:
+        text = fold_identifier(identifier)
+        keys = []
+        if not text.startswith(ISO_PREFIX):
+            with contextlib.suppress(IdentifierError):
+                keys.append(IdentityKey("ear_tag", normalize_national_tag(text)))
+        with contextlib.suppress(IdentifierError):
+            tag = normalize_iso11784_tag(text.removeprefix(ISO_PREFIX))
+            keys.append(IdentityKey("ear_tag", ISO_PREFIX + tag))
+        return keys
+
+    def describe(self, attributes: dict[str, Any]) -> str:
+        count = attributes["head_count"]
+        return _("Livestock: %(count)s head of %(species)s at %(farm)s") % {
+            "count": count,
+            "species": str(Species(attributes["species"]).label).lower(),
+            "farm": attributes["farm"],
+        }

@@ -1,0 +1,132 @@
+"""Warehouse receipts (仓单): standardized receipts of an exchange or a warehouse's own."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from collateral.fields import IdentifierField, NormalizedCharField
+from collateral.identifiers import IdentifierError, fold_identifier
+from collateral.kinds.base import CollateralKind, IdentityKey, register
+
+
+def normalize_code(value: str) -> str:
+    """An issuer code or receipt number: folded (NFKC, no whitespace, upper-case)."""
+    code = fold_identifier(value)
+    if not code:
+        raise IdentifierError("required", _("This field may not be blank."))
+    return code
+
+
+def normalize_issuer_code(value: str) -> str:
+    """An issuer code; it must not contain ``:``, which separates it from the receipt number."""
+    code = normalize_code(value)
+    if ":" in code:
+        raise IdentifierError(
+            "format", _("The issuer code must not contain ':' (it separates ISSUER:NUMBER).")
+        )
+    return code
+
+
+def pair_key(scheme: str, left: str, right: str) -> IdentityKey:
+    """``LEFT:RIGHT``, both sides folded, as one identity key."""
+    return IdentityKey(scheme, f"{fold_identifier(left)}:{fold_identifier(right)}")
+
+
+class WarehouseReceiptSerializer(serializers.Serializer):
+    """Fields of a ``warehouse_receipt`` item: quantity > 0, expiry not before issue."""
+
+    issuer_code = IdentifierField(normalize_issuer_code, max_length=64, label=_("Issuer code"))
+    receipt_number = IdentifierField(normalize_code, max_length=64, label=_("Receipt number"))
+    commodity = NormalizedCharField(max_length=100, label=_("Commodity"))
+    quantity = serializers.DecimalField(
+        max_digits=18, decimal_places=4, coerce_to_string=True, label=_("Quantity")
+    )
+    unit = NormalizedCharField(max_length=20, label=_("Unit"))
+    warehouse = NormalizedCharField(
+        max_length=200, required=False, allow_null=True, default=None, label=_("Warehouse")
+    )
+    lot = NormalizedCharField(
+        max_length=64, required=False, allow_null=True, default=None, label=_("Lot")
+    )
+    issued_on = serializers.DateField(label=_("Issued on"))
+    expires_on = serializers.DateField(
+        required=False, allow_null=True, default=None, label=_("Expires on")
+    )
+    platform = NormalizedCharField(
+        max_length=100, required=False, allow_null=True, default=None, label=_("Platform")
+    )
+
+    def validate_quantity(self, value: Decimal) -> Decimal:
+        if value <= 0:
+            raise serializers.ValidationError(
+                _("Quantity must be greater than 0."), code="quantity_positive"
+            )
+        return value
+
+    def validate_warehouse(self, value: str | None) -> str | None:
+        if value is not None and ":" in fold_identifier(value):
+            raise serializers.ValidationError(
+                _("The warehouse must not contain ':' (it separates WAREHOUSE:LOT)."),
+                code="format",
+            )
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        expires_on = attrs.get("expires_on")
+        if expires_on is not None and expires_on < attrs["issued_on"]:
+            raise serializers.ValidationError(
+                {
+                    "expires_on": [
+                        _(
+                            "The expiry date %(expires_on)s is before the issue date "
+                            "%(issued_on)s: dates must be in order."
+                        )
+                        % {"expires_on": expires_on, "issued_on": attrs["issued_on"]}
+                    ]
+                },
+                code="dates_in_order",
+            )
+        return attrs
+
+
+@register
+class WarehouseReceipt(CollateralKind):
+    """A receipt for stored goods, keyed by issuer and number, and by warehouse and lot."""
+
+    code = "warehouse_receipt"
+    label = _("Warehouse receipt")
+    serializer_class = WarehouseReceiptSerializer
+    schemes = {
+        "warehouse_receipt": _("Issuer and receipt number"),
+        "warehouse_lot": _("Warehouse and lot"),
+    }
+
+    def identity_keys(self, attributes: dict[str, Any]) -> list[IdentityKey]:
+        keys = [
+            pair_key("warehouse_receipt", attributes["issuer_code"], attributes["receipt_number"])
+        ]
+        # two receipts over the same goods in the same warehouse are a duplicate pledge too
+        if attributes.get("warehouse") and attributes.get("lot"):
+            keys.append(pair_key("warehouse_lot", attributes["warehouse"], attributes["lot"]))
+        return keys
+
+    def lookup_keys(self, identifier: str) -> list[IdentityKey]:
+        left, colon, right = fold_identifier(identifier).partition(":")
+        if not (left and colon and right):
+            return []
+        return [pair_key(scheme, left, right) for scheme in self.schemes]
+
+    def describe(self, attributes: dict[str, Any]) -> str:
+        return _(
+            "Warehouse receipt %(issuer)s:%(number)s — %(quantity)s %(unit)s %(commodity)s"
+        ) % {
+            "issuer": attributes["issuer_code"],
+            "number": attributes["receipt_number"],
+            "quantity": attributes["quantity"],
+            "unit": attributes["unit"],
+            "commodity": attributes["commodity"],
+        }

@@ -1,0 +1,118 @@
+"""Operator and console views of the registry. Registrations and the ledger are read-only
+here: every change goes through the services so it lands in the ledger."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import (
+    ApiKey,
+    CollateralItem,
+    LedgerEvent,
+    Organization,
+    Registration,
+    SearchCertificate,
+    SearchLog,
+    User,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "notification_email", "created_at"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = [*BaseUserAdmin.list_display, "organization", "role"]
+    list_filter = [*BaseUserAdmin.list_filter, "organization", "role"]
+    fieldsets = [
+        *BaseUserAdmin.fieldsets,
+        (_("Organization"), {"fields": ["organization", "role"]}),
+    ]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = [
+        "prefix",
+        "organization",
+        "name",
+        "role",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["organization", "role"]
+    readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]
+    fields = [
+        "organization",
+        "name",
+        "role",
+        "prefix",
+        "key_hash",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+
+    def has_add_permission(self, request, obj=None):
+        return False  # keys are issued by `manage.py create_api_key`, which shows them once
+
+
+class CollateralItemInline(admin.TabularInline):
+    model = CollateralItem
+    fields = ["kind", "attributes", "external_registration", "effective_at", "removed_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Registration)
+class RegistrationAdmin(ReadOnlyAdmin):
+    list_display = [
+        "number",
+        "secured_party",
+        "grantor_name",
+        "registered_at",
+        "expires_at",
+        "status",
+    ]
+    list_filter = ["status", "secured_party"]
+    search_fields = ["number", "grantor_name", "grantor_id_number"]
+    date_hierarchy = "registered_at"
+    inlines = [CollateralItemInline]
+
+
+@admin.register(LedgerEvent)
+class LedgerEventAdmin(ReadOnlyAdmin):
+    list_display = ["sequence", "registration", "event", "actor", "occurred_at", "hash"]
+    list_filter = ["event"]
+    search_fields = ["registration__number", "hash"]
+
+
+@admin.register(SearchCertificate)
+class SearchCertificateAdmin(ReadOnlyAdmin):
+    list_display = ["number", "organization", "issued_at", "digest"]
+    search_fields = ["number"]
+
+
+@admin.register(SearchLog)
+class SearchLogAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "organization", "actor", "query", "result_count"]
+    list_filter = ["organization"]

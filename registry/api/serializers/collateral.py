@@ -1,0 +1,123 @@
+"""Collateral items in and out of the API, one schema variant per kind."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
+from rest_framework import serializers
+
+from collateral.kinds.base import all_kinds
+from collateral.serializers import ExternalRegistrationSerializer
+from registry.exceptions import InvalidInput
+from registry.items import ItemInput, items_validate
+from registry.models import CollateralItem
+
+
+class IdentifierSerializer(serializers.Serializer):
+    scheme = serializers.CharField()
+    value = serializers.CharField()
+
+
+def _camel(code: str) -> str:
+    return "".join(part.capitalize() for part in code.split("_"))
+
+
+def _variant(code: str, base: type, extra: dict[str, Any], suffix: str) -> type:
+    fields = {"kind": serializers.ChoiceField(choices=[code]), **extra}
+    return type(f"{_camel(code)}{suffix}", (base,), fields)
+
+
+def item_input_variants() -> list[type]:
+    return [
+        _variant(
+            code,
+            kind.serializer_class,
+            {
+                "external_registration": ExternalRegistrationSerializer(
+                    required=False, allow_null=True
+                )
+            },
+            "ItemInput",
+        )
+        for code, kind in all_kinds().items()
+    ]
+
+
+def item_output_variants() -> list[type]:
+    return [
+        _variant(
+            code,
+            kind.serializer_class,
+            {
+                "id": serializers.IntegerField(),
+                "external_registration": ExternalRegistrationSerializer(allow_null=True),
+                "identifiers": IdentifierSerializer(many=True),
+                "effective_at": serializers.DateTimeField(),
+            },
+            "Item",
+        )
+        for code, kind in all_kinds().items()
+    ]
+
+
+ITEM_INPUT_SCHEMA = PolymorphicProxySerializer(
+    component_name="CollateralItemInput",
+    serializers=item_input_variants,
+    resource_type_field_name="kind",
+    many=True,
+)
+ITEM_OUTPUT_SCHEMA = PolymorphicProxySerializer(
+    component_name="CollateralItem",
+    serializers=item_output_variants,
+    resource_type_field_name="kind",
+)
+ITEM_OUTPUT_LIST_SCHEMA = PolymorphicProxySerializer(
+    component_name="CollateralItem",
+    serializers=item_output_variants,
+    resource_type_field_name="kind",
+    many=True,
+)
+
+
+@extend_schema_field(ITEM_INPUT_SCHEMA)
+class CollateralListField(serializers.Field):
+    """A list of collateral items, each validated by its kind; yields ``ItemInput`` objects.
+
+    Errors come back in DRF's list shape: ``[{}, {"number": ["…"]}]``.
+    """
+
+    def __init__(self, *, min_items: int = 1, **kwargs):
+        self.min_items = min_items
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> list[ItemInput]:
+        try:
+            return items_validate(data, field="items", min_items=self.min_items)
+        except InvalidInput as exc:
+            raise serializers.ValidationError(exc.extra["items"]) from exc
+
+    def to_representation(self, value):  # pragma: no cover - input only
+        raise NotImplementedError
+
+
+@extend_schema_field(ITEM_OUTPUT_SCHEMA)
+class CollateralItemField(serializers.Field):
+    """One stored item: its id and kind, its kind's fields, identifiers, effective time."""
+
+    def __init__(self, **kwargs):
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, item: CollateralItem) -> dict[str, Any]:
+        keys = getattr(item, "key_list", None)
+        if keys is None:
+            keys = list(item.identity_keys.order_by("id"))
+        return {
+            "id": item.pk,
+            "kind": item.kind,
+            **item.attributes,
+            "external_registration": item.external_registration,
+            "identifiers": [{"scheme": k.scheme, "value": k.value} for k in keys],
+            "effective_at": serializers.DateTimeField().to_representation(item.effective_at),
+        }

@@ -1,0 +1,211 @@
+"""Registrations: register, list, read, amend, extend, discharge, history, conflict checks."""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from collateral.kinds.base import kind_choices
+from registry.actors import actor_from_request
+from registry.api.idempotency import idempotent
+from registry.api.serializers.registrations import (
+    AmendmentSerializer,
+    ConflictCheckSerializer,
+    ConflictSerializer,
+    ExtensionSerializer,
+    LedgerEventSerializer,
+    RegistrationCreateSerializer,
+    RegistrationSerializer,
+)
+from registry.choices import RegistrationStatus
+from registry.models import CollateralItem, Registration
+from registry.selectors.priority import conflicts_for_keys
+from registry.selectors.registrations import (
+    registration_get,
+    registration_history,
+    registrations_of,
+)
+from registry.services import registrations as services
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="Retry-safe key: the same key and body replay the first response; "
+    "the same key with another body is refused with 422.",
+)
+
+
+class RegistrationFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=RegistrationStatus.choices, method="by_status")
+    kind = django_filters.ChoiceFilter(choices=kind_choices, method="by_kind")
+    expires_before = django_filters.IsoDateTimeFilter(field_name="expires_at", lookup_expr="lt")
+
+    class Meta:
+        model = Registration
+        fields = ["status", "kind", "expires_before"]
+
+    def by_status(self, queryset, name, value):
+        return queryset.with_status(value)
+
+    def by_kind(self, queryset, name, value):
+        items = CollateralItem.objects.filter(kind=value, removed_at__isnull=True)
+        return queryset.filter(pk__in=items.values("registration_id"))
+
+
+class RegistrationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Registrations (登记) of pledges; writes act for the caller's organization."""
+
+    serializer_class = RegistrationSerializer
+    lookup_field = "number"
+    lookup_value_regex = r"\d{4}-\d{8}"
+    filterset_class = RegistrationFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Registration.objects.none()
+        return registrations_of(organization=self.actor.organization).order_by(
+            "-registered_at", "-id"
+        )
+
+    @property
+    def actor(self):
+        return actor_from_request(self.request)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        actor = actor_from_request(self.request) if hasattr(self, "request") else None
+        context.update(organization=actor.organization if actor else None, now=timezone.now())
+        return context
+
+    def _render(self, registration: Registration, conflicts=None, status_code=200) -> Response:
+        registration = registration_get(number=registration.number)
+        context = self.get_serializer_context()
+        if conflicts is not None:
+            context["conflicts"] = conflicts
+        return Response(
+            RegistrationSerializer(registration, context=context).data, status=status_code
+        )
+
+    @extend_schema(
+        summary="List the caller's own registrations",
+        responses=RegistrationSerializer(many=True),
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Register a pledge",
+        request=RegistrationCreateSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: RegistrationSerializer, 409: OpenApiTypes.OBJECT, 422: OpenApiTypes.OBJECT},
+    )
+    def create(self, request):
+        serializer = RegistrationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+
+        def handler() -> Response:
+            result = services.registration_create(
+                actor=self.actor, items=data.pop("collateral"), **data
+            )
+            return self._render(result.registration, result.conflicts, status.HTTP_201_CREATED)
+
+        return idempotent(request, self.actor, handler)
+
+    @extend_schema(summary="Read a registration (notice view for other lenders)")
+    def retrieve(self, request, number=None):
+        return self._render(registration_get(number=number))
+
+    @extend_schema(
+        summary="Amend: add or remove collateral, change description or secured amount",
+        request=AmendmentSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={200: RegistrationSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def amendments(self, request, number=None):
+        serializer = AmendmentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+
+        def handler() -> Response:
+            result = services.registration_amend(
+                actor=self.actor,
+                number=number,
+                add_items=data.pop("add_collateral", []),
+                remove_item_ids=data.pop("remove_collateral_ids", []),
+                **data,
+            )
+            return self._render(result.registration, result.conflicts)
+
+        return idempotent(request, self.actor, handler)
+
+    @extend_schema(
+        summary="Extend the registration period",
+        request=ExtensionSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={200: RegistrationSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def extensions(self, request, number=None):
+        serializer = ExtensionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        period = serializer.validated_data["period"]
+
+        def handler() -> Response:
+            registration = services.registration_extend(
+                actor=self.actor, number=number, period=period
+            )
+            return self._render(registration)
+
+        return idempotent(request, self.actor, handler)
+
+    @extend_schema(
+        summary="Discharge (注销) the registration; final",
+        request=None,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={200: RegistrationSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def discharge(self, request, number=None):
+        def handler() -> Response:
+            registration = services.registration_discharge(actor=self.actor, number=number)
+            return self._render(registration)
+
+        return idempotent(request, self.actor, handler)
+
+    @extend_schema(
+        summary="Ledger events of a registration", responses=LedgerEventSerializer(many=True)
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def history(self, request, number=None):
+        registration = registration_get(number=number)
+        events = registration_history(registration=registration).select_related("registration")
+        return Response(LedgerEventSerializer(events, many=True).data)
+
+
+class ConflictCheckView(APIView):
+    """Which active registrations already hold this collateral? Nothing is written."""
+
+    read_only_post = True
+
+    @extend_schema(
+        summary="Check collateral for prior registrations without registering",
+        request=ConflictCheckSerializer,
+        responses=inline_serializer(
+            "ConflictCheckResult", {"conflicts": ConflictSerializer(many=True)}
+        ),
+    )
+    def post(self, request):
+        serializer = ConflictCheckSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        keys = {key for item in serializer.validated_data["collateral"] for key in item.keys}
+        conflicts = conflicts_for_keys(keys)
+        return Response({"conflicts": ConflictSerializer(conflicts, many=True).data})

@@ -1,0 +1,282 @@
+"""Search, priority and signed search certificates."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from collateral.kinds.base import all_kinds, get_kind, kind_choices
+from registry import signing
+from registry.actors import actor_from_request
+from registry.api.serializers.registrations import SearchResultSerializer, SecuredPartySerializer
+from registry.exceptions import InvalidInput, NotFound
+from registry.models import SearchCertificate
+from registry.selectors.priority import priority_ranking
+from registry.selectors.search import SearchQuery
+from registry.services.search import (
+    search_certificate_issue,
+    search_certificate_verify,
+    search_perform,
+)
+
+
+class SearchQuerySerializer(serializers.Serializer):
+    """One of ``identifier`` (optionally with ``kind``), ``grantor_id`` or ``grantor_name``."""
+
+    identifier = serializers.CharField(required=False, max_length=200, trim_whitespace=True)
+    kind = serializers.ChoiceField(choices=kind_choices(), required=False)
+    grantor_id = serializers.CharField(required=False, max_length=64)
+    grantor_name = serializers.CharField(required=False, max_length=200)
+    include_inactive = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, attrs):
+        given = [f for f in ("identifier", "grantor_id", "grantor_name") if attrs.get(f)]
+        if len(given) != 1:
+            raise serializers.ValidationError(
+                {"identifier": [_("Give exactly one of identifier, grantor_id or grantor_name.")]}
+            )
+        if attrs.get("grantor_name") and len(attrs["grantor_name"].strip()) < 2:
+            raise serializers.ValidationError({"grantor_name": [_("Give at least 2 characters.")]})
+        return attrs
+
+    def to_query(self) -> SearchQuery:
+        return SearchQuery(**self.validated_data)
+
+
+SEARCH_PARAMETERS = [
+    OpenApiParameter("identifier", OpenApiTypes.STR, description=_("A collateral identifier.")),
+    OpenApiParameter("kind", OpenApiTypes.STR, enum=list(all_kinds()), description=_("Kind.")),
+    OpenApiParameter("grantor_id", OpenApiTypes.STR, description=_("Grantor USCC or ID number.")),
+    OpenApiParameter("grantor_name", OpenApiTypes.STR, description=_("Grantor name (fuzzy).")),
+    OpenApiParameter(
+        "include_inactive", OpenApiTypes.BOOL, description=_("Add expired and discharged.")
+    ),
+]
+
+
+def _context(request) -> dict:
+    actor = actor_from_request(request)
+    return {"organization": actor.organization if actor else None, "now": timezone.now()}
+
+
+class SearchView(APIView):
+    """Search the public notices, best priority first; look-alike identifiers as ``similar``."""
+
+    @extend_schema(
+        summary="Search registrations",
+        parameters=SEARCH_PARAMETERS,
+        responses=inline_serializer(
+            "SearchResponse",
+            {"count": serializers.IntegerField(), "results": SearchResultSerializer(many=True)},
+        ),
+    )
+    def get(self, request):
+        params = SearchQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        hits = search_perform(actor=actor_from_request(request), query=params.to_query())
+        results = SearchResultSerializer(hits, many=True, context=_context(request)).data
+        return Response({"count": len(results), "results": results})
+
+
+class PriorityEntrySerializer(serializers.Serializer):
+    rank = serializers.IntegerField()
+    registration_number = serializers.CharField(source="registration.number")
+    secured_party = SecuredPartySerializer(source="registration.secured_party")
+    effective_at = serializers.DateTimeField()
+
+
+class PriorityView(APIView):
+    """Ranking of the active registrations on one identity key (first registered, first)."""
+
+    @extend_schema(
+        summary="Priority ranking on one identifier",
+        parameters=[
+            OpenApiParameter("kind", OpenApiTypes.STR, required=True, enum=list(all_kinds())),
+            OpenApiParameter("identifier", OpenApiTypes.STR, required=True),
+            OpenApiParameter(
+                "scheme", OpenApiTypes.STR, description=_("Which key, when the text fits several.")
+            ),
+        ],
+        responses=inline_serializer(
+            "Priority",
+            {
+                "kind": serializers.CharField(),
+                "identifier": serializers.CharField(),
+                "scheme": serializers.CharField(),
+                "ranking": PriorityEntrySerializer(many=True),
+            },
+        ),
+    )
+    def get(self, request):
+        kind_code = request.query_params.get("kind", "")
+        identifier = request.query_params.get("identifier", "")
+        errors = {}
+        if kind_code not in all_kinds():
+            errors["kind"] = [_("Give one of: %(k)s.") % {"k": ", ".join(all_kinds())}]
+        if not identifier.strip():
+            errors["identifier"] = [_("This field is required.")]
+        if errors:
+            raise InvalidInput(extra=errors)
+        keys = get_kind(kind_code).lookup_keys(identifier)
+        scheme = request.query_params.get("scheme")
+        if scheme:
+            keys = [k for k in keys if k.scheme == scheme]
+        if not keys:
+            raise InvalidInput(
+                extra={"identifier": [_("Not a valid identifier of this kind of collateral.")]}
+            )
+        key = keys[0]
+        ranking = priority_ranking(key)
+        return Response(
+            {
+                "kind": kind_code,
+                "identifier": key.value,
+                "scheme": key.scheme,
+                "ranking": PriorityEntrySerializer(ranking, many=True).data,
+            }
+        )
+
+
+class SearchCertificateSerializer(serializers.ModelSerializer):
+    certificate_number = serializers.CharField(source="number")
+    organization = SecuredPartySerializer()
+
+    class Meta:
+        model = SearchCertificate
+        fields = [
+            "certificate_number",
+            "organization",
+            "issued_at",
+            "query",
+            "results",
+            "digest",
+            "signature",
+            "key_id",
+        ]
+
+
+def _own_certificate(request, number: str) -> SearchCertificate:
+    actor = actor_from_request(request)
+    certificate = (
+        SearchCertificate.objects.select_related("organization")
+        .filter(number=number, organization=actor.organization)
+        .first()
+    )
+    if certificate is None:
+        raise NotFound()
+    return certificate
+
+
+class SearchCertificateCreateView(APIView):
+    """Search and keep a signed snapshot of the result (查询证明)."""
+
+    read_only_post = True
+
+    @extend_schema(
+        summary="Issue a search certificate",
+        request=SearchQuerySerializer,
+        responses={201: SearchCertificateSerializer},
+    )
+    def post(self, request):
+        params = SearchQuerySerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        context = _context(request)
+        context["organization"] = None  # a certificate shows the public notice to anyone
+
+        def render_results(hits):
+            return SearchResultSerializer(hits, many=True, context=context).data
+
+        certificate = search_certificate_issue(
+            actor=actor_from_request(request),
+            query=params.to_query(),
+            render_results=render_results,
+        )
+        return Response(SearchCertificateSerializer(certificate).data, status=201)
+
+
+class SearchCertificateDetailView(APIView):
+    @extend_schema(summary="Read a search certificate", responses=SearchCertificateSerializer)
+    def get(self, request, number):
+        return Response(SearchCertificateSerializer(_own_certificate(request, number)).data)
+
+
+class SearchCertificateVerifyView(APIView):
+    @extend_schema(
+        summary="Re-check a certificate's digest and signature",
+        responses=inline_serializer(
+            "CertificateVerification",
+            {
+                "certificate_number": serializers.CharField(),
+                "digest_valid": serializers.BooleanField(),
+                "signature_valid": serializers.BooleanField(),
+                "valid": serializers.BooleanField(),
+                "key_id": serializers.CharField(),
+            },
+        ),
+    )
+    def get(self, request, number):
+        certificate = _own_certificate(request, number)
+        result = search_certificate_verify(certificate)
+        return Response(
+            {"certificate_number": certificate.number, **result, "key_id": certificate.key_id}
+        )
+
+
+class SearchCertificatePrintView(APIView):
+    """A printable page of the certificate in Chinese (default) or English (``?lang=en``)."""
+
+    @extend_schema(
+        summary="Printable HTML view of a certificate",
+        parameters=[OpenApiParameter("lang", OpenApiTypes.STR, enum=["zh-hans", "en"])],
+        responses={(200, "text/html"): OpenApiTypes.STR},
+    )
+    def get(self, request, number):
+        certificate = _own_certificate(request, number)
+        language = request.query_params.get("lang") or translation.get_language()
+        if language not in ("zh-hans", "en"):
+            language = "zh-hans"
+        with translation.override(language):
+            return render(
+                request,
+                "registry/search_certificate.html",
+                {
+                    "certificate": certificate,
+                    "verification": search_certificate_verify(certificate),
+                    "public_key_pem": signing.public_key_pem(),
+                    "language": language,
+                },
+            )
+
+
+class PublicKeyView(APIView):
+    """The Ed25519 public key that verifies search certificates offline."""
+
+    @extend_schema(
+        summary="Public key of the certificate signer",
+        responses=inline_serializer(
+            "SigningPublicKey",
+            {
+                "algorithm": serializers.CharField(),
+                "key_id": serializers.CharField(),
+                "public_key_pem": serializers.CharField(),
+                "signed_message": serializers.CharField(),
+            },
+        ),
+    )
+    def get(self, request):
+        return Response(
+            {
+                "algorithm": "Ed25519",
+                "key_id": signing.key_id(),
+                "public_key_pem": signing.public_key_pem(),
+                "signed_message": "the 32 bytes of the hex digest: sha256 of the canonical JSON "
+                "(sorted keys, no spaces, UTF-8) of {certificate_number, organization, "
+                "issued_at, query, results}",
+            }
+        )

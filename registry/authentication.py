@@ -1,0 +1,54 @@
+"""DRF authentication by ``Authorization: Bearer <api key>``."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions
+
+from registry.actors import ApiKeyUser
+from registry.models import ApiKey
+
+# Recording every use would turn each read into a write; a minute's precision is enough.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+def parse_api_key(raw_key: str) -> str | None:
+    """The lookup prefix of a key shaped ``cr_<prefix>_<secret>``, or None."""
+    parts = raw_key.split("_", 2)
+    if len(parts) != 3 or parts[0] != "cr" or len(parts[1]) != ApiKey.PREFIX_LENGTH:
+        return None
+    return parts[1]
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        scheme, _sep, raw_key = header.partition(" ")
+        if scheme.lower() != self.keyword.lower():
+            return None
+        raw_key = raw_key.strip()
+        prefix = parse_api_key(raw_key)
+        if prefix is None:
+            raise exceptions.AuthenticationFailed(_("Invalid API key."))
+        api_key = ApiKey.objects.select_related("organization").filter(prefix=prefix).first()
+        if (
+            api_key is None
+            or not hmac.compare_digest(api_key.key_hash, ApiKey.hash_key(raw_key))
+            or not api_key.is_active
+        ):
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked API key."))
+        now = timezone.now()
+        if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_PRECISION:
+            ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        return ApiKeyUser(api_key), api_key
+
+    def authenticate_header(self, request) -> str:
+        return f'{self.keyword} realm="api"'

@@ -1,0 +1,19 @@
+from registry.models.ledger import LedgerEvent, LedgerHead
+from registry.models.organizations import ApiKey, Organization, User
+from registry.models.registrations import CollateralItem, Counter, IdentityKeyEntry, Registration
+from registry.models.search import IdempotencyRecord, SearchCertificate, SearchLog
+
+__all__ = [
+    "ApiKey",
+    "CollateralItem",
+    "Counter",
+    "IdempotencyRecord",
+    "IdentityKeyEntry",
+    "LedgerEvent",
+    "LedgerHead",
+    "Organization",
+    "Registration",
+    "SearchCertificate",
+    "SearchLog",
+    "User",
+]

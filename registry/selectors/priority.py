@@ -1,0 +1,108 @@
+"""Reads over the identity index: who ranks where on which collateral."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+
+from collateral.kinds.base import IdentityKey
+from registry.models import IdentityKeyEntry, Registration
+
+# Keeps each IN list well under every backend's bound-parameter limit.
+CHUNK = 900
+
+
+@dataclass
+class Conflict:
+    """A prior active registration sharing identity keys with the collateral in question."""
+
+    registration: Registration
+    effective_at: datetime
+    rank: int
+    matched: list[IdentityKey] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RankedEntry:
+    rank: int
+    registration: Registration
+    effective_at: datetime
+    sequence: int
+
+
+def live_entries_q(now: datetime) -> Q:
+    return Q(released_at__isnull=True, expires_at__gt=now)
+
+
+def live_entries_for_keys(
+    keys: Iterable[IdentityKey], *, now: datetime | None = None
+) -> list[IdentityKeyEntry]:
+    """Every live index row on any of ``keys``: one indexed query per scheme and chunk."""
+    now = now or timezone.now()
+    by_scheme: dict[str, set[str]] = defaultdict(set)
+    for key in keys:
+        by_scheme[key.scheme].add(key.value)
+    entries: list[IdentityKeyEntry] = []
+    for scheme, values in by_scheme.items():
+        ordered = sorted(values)
+        for start in range(0, len(ordered), CHUNK):
+            entries.extend(
+                IdentityKeyEntry.objects.filter(
+                    live_entries_q(now), scheme=scheme, value__in=ordered[start : start + CHUNK]
+                ).select_related("registration__secured_party")
+            )
+    return entries
+
+
+def rank_entries(entries: Iterable[IdentityKeyEntry]) -> dict[IdentityKey, list[RankedEntry]]:
+    """Per key, the entries by effective time, the ledger sequence breaking ties."""
+    grouped: dict[IdentityKey, list[IdentityKeyEntry]] = defaultdict(list)
+    for entry in entries:
+        grouped[IdentityKey(entry.scheme, entry.value)].append(entry)
+    ranked: dict[IdentityKey, list[RankedEntry]] = {}
+    for key, group in grouped.items():
+        group.sort(key=lambda e: (e.effective_at, e.effective_sequence, e.pk))
+        ranked[key] = [
+            RankedEntry(i, e.registration, e.effective_at, e.effective_sequence)
+            for i, e in enumerate(group, start=1)
+        ]
+    return ranked
+
+
+def conflicts_for_keys(
+    keys: Iterable[IdentityKey],
+    *,
+    exclude_registration_id: int | None = None,
+    now: datetime | None = None,
+) -> list[Conflict]:
+    """Active registrations holding any of ``keys``, best priority first.
+
+    Each conflict carries the keys it matched and its best rank among them.
+    """
+    keys = set(keys)
+    ranked = rank_entries(live_entries_for_keys(keys, now=now))
+    conflicts: dict[int, Conflict] = {}
+    for key in sorted(ranked):
+        for entry in ranked[key]:
+            registration = entry.registration
+            if registration.pk == exclude_registration_id:
+                continue
+            conflict = conflicts.get(registration.pk)
+            if conflict is None:
+                conflict = conflicts[registration.pk] = Conflict(
+                    registration, entry.effective_at, entry.rank
+                )
+            elif entry.rank < conflict.rank:
+                conflict.rank, conflict.effective_at = entry.rank, entry.effective_at
+            conflict.matched.append(key)
+    return sorted(conflicts.values(), key=lambda c: (c.effective_at, c.rank, c.registration.number))
+
+
+def priority_ranking(key: IdentityKey, *, now: datetime | None = None) -> list[RankedEntry]:
+    """The active registrations on one identity key, rank 1 first."""
+    return rank_entries(live_entries_for_keys([key], now=now)).get(key, [])

@@ -1,0 +1,136 @@
+"""Search of the public notices: by identifier, by grantor ID, by grantor name."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.postgres.search import TrigramSimilarity
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+
+from collateral.kinds.base import IdentityKey, all_kinds, get_kind
+from registry.choices import MatchType
+from registry.models import IdentityKeyEntry, Registration
+from registry.selectors.priority import live_entries_q
+from registry.selectors.registrations import registrations_with_items
+from registry.selectors.similar import similar_entries
+
+MAX_RESULTS = 200
+GRANTOR_NAME_MIN_SIMILARITY = 0.3
+
+
+@dataclass
+class SearchHit:
+    """One registration found, how it matched and on which keys."""
+
+    registration: Registration
+    match: str
+    matched: list[IdentityKey] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What was searched for; the fields of ``GET search/`` and of a search certificate."""
+
+    identifier: str = ""
+    kind: str = ""
+    grantor_id: str = ""
+    grantor_name: str = ""
+    include_inactive: bool = False
+
+    def as_dict(self) -> dict:
+        data = {k: v for k, v in self.__dict__.items() if v not in ("", None)}
+        data["include_inactive"] = self.include_inactive
+        return data
+
+
+def lookup_keys(identifier: str, kind: str = "") -> list[IdentityKey]:
+    """The identity keys an identifier typed by a user may denote (for one kind or all)."""
+    kinds = [get_kind(kind)] if kind else list(all_kinds().values())
+    keys: list[IdentityKey] = []
+    for k in kinds:
+        keys.extend(key for key in k.lookup_keys(identifier) if key not in keys)
+    return keys
+
+
+def _normalize(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+def _load(registration_ids: list[int]) -> dict[int, Registration]:
+    rows = registrations_with_items(Registration.objects.filter(pk__in=registration_ids))
+    return {r.pk: r for r in rows}
+
+
+def _search_identifier(query: SearchQuery, now: datetime) -> list[SearchHit]:
+    keys = lookup_keys(query.identifier, query.kind)
+    if not keys:
+        return []
+    exact_q = Q()
+    for key in keys:
+        exact_q |= Q(scheme=key.scheme, value=key.value)
+    exact = IdentityKeyEntry.objects.filter(exact_q)
+    if not query.include_inactive:
+        exact = exact.filter(live_entries_q(now))
+    ordered: dict[int, SearchHit] = {}
+    exact_rows = list(exact.order_by("effective_at", "effective_sequence", "id")[:MAX_RESULTS])
+    similar_rows = [
+        e
+        for e in similar_entries(keys)
+        if query.include_inactive or (e.released_at is None and e.expires_at > now)
+    ]
+    similar_rows.sort(key=lambda e: (e.effective_at, e.effective_sequence, e.pk))
+    registrations = _load([e.registration_id for e in exact_rows + similar_rows])
+    for rows, match in ((exact_rows, MatchType.EXACT), (similar_rows, MatchType.SIMILAR)):
+        for entry in rows:
+            hit = ordered.get(entry.registration_id)
+            if hit is None:
+                hit = ordered[entry.registration_id] = SearchHit(
+                    registrations[entry.registration_id], match
+                )
+            if hit.match == match:
+                hit.matched.append(IdentityKey(entry.scheme, entry.value))
+    return list(ordered.values())[:MAX_RESULTS]
+
+
+def _search_grantor_id(query: SearchQuery, now: datetime) -> list[SearchHit]:
+    grantor_id = _normalize(query.grantor_id).upper()
+    qs = Registration.objects.filter(grantor_id_number=grantor_id)
+    if not query.include_inactive:
+        qs = qs.active(now)
+    qs = registrations_with_items(qs).order_by("registered_at", "id")[:MAX_RESULTS]
+    return [SearchHit(r, MatchType.EXACT) for r in qs]
+
+
+def _search_grantor_name(query: SearchQuery, now: datetime) -> list[SearchHit]:
+    name = _normalize(query.grantor_name)
+    qs = Registration.objects.all()
+    if not query.include_inactive:
+        qs = qs.active(now)
+    if connection.vendor == "postgresql":
+        qs = (
+            qs.annotate(similarity=TrigramSimilarity("grantor_name", name))
+            .filter(Q(grantor_name__trigram_similar=name) | Q(grantor_name__icontains=name))
+            .order_by("-similarity", "registered_at", "id")
+        )
+    else:
+        qs = qs.filter(grantor_name__icontains=name).order_by("registered_at", "id")
+    rows = registrations_with_items(qs)[:MAX_RESULTS]
+    return [
+        SearchHit(r, MatchType.EXACT if r.grantor_name == name else MatchType.SIMILAR) for r in rows
+    ]
+
+
+def search_registrations(query: SearchQuery, *, now: datetime | None = None) -> list[SearchHit]:
+    """Notices matching the query, exact matches first, each group best priority first."""
+    now = now or timezone.now()
+    if query.identifier:
+        return _search_identifier(query, now)
+    if query.grantor_id:
+        return _search_grantor_id(query, now)
+    if query.grantor_name:
+        return _search_grantor_name(query, now)
+    return []

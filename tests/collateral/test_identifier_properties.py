@@ -1,0 +1,224 @@
+"""Property tests of the identifier rules (hypothesis)."""
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from stdnum.cn import ric, uscc
+
+from collateral.grantors import normalize_resident_id, normalize_uscc
+from collateral.identifiers import (
+    NATIONAL_SPECIES_CODES,
+    PATENT_TYPE_DIGITS,
+    PROVINCE_CODES,
+    IdentifierError,
+    fold_identifier,
+    normalize_copyright_number,
+    normalize_forest_certificate,
+    normalize_iso11784_tag,
+    normalize_national_tag,
+    normalize_patent_number,
+    normalize_text,
+    normalize_trademark_number,
+    normalize_unit_number,
+    patent_check_character,
+)
+from collateral.kinds.base import all_kinds
+
+NORMALIZERS = [
+    normalize_patent_number,
+    normalize_trademark_number,
+    normalize_copyright_number,
+    normalize_national_tag,
+    normalize_iso11784_tag,
+    normalize_forest_certificate,
+    normalize_unit_number,
+    normalize_uscc,
+    normalize_resident_id,
+]
+
+@st.composite
+def patent_bodies(draw) -> str:
+    """12 or 8 digits with a valid type digit (5th of 12, 3rd of 8)."""
+    length = draw(st.sampled_from([12, 8]))
+    body = list(draw(st.text(alphabet="0123456789", min_size=length, max_size=length)))
+    body[4 if length == 12 else 2] = draw(st.sampled_from(sorted(PATENT_TYPE_DIGITS)))
+    return "".join(body)
+
+
+@st.composite
+def typed_patent_numbers(draw) -> tuple[str, str]:
+    """A valid patent number as a person might type it, and its normalized form."""
+    body = draw(patent_bodies())
+    check = patent_check_character(body)
+    normalized = f"{body}.{check}"
+    prefix = draw(st.sampled_from(["", "ZL", "CN", "zl", "ZL "]))
+    typed = prefix + body + draw(st.sampled_from([".", "", " . "])) + check.lower()
+    if draw(st.booleans()):  # full width
+        typed = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in typed)
+    return typed, normalized
+
+
+@st.composite
+def national_tags(draw) -> tuple[str, str]:
+    """A valid national tag and its species."""
+    species = draw(st.sampled_from(sorted(NATIONAL_SPECIES_CODES)))
+    province = draw(st.sampled_from(sorted(PROVINCE_CODES)))
+    rest = draw(st.text(alphabet="0123456789", min_size=12, max_size=12))
+    return NATIONAL_SPECIES_CODES[species] + province + rest, species
+
+
+def numbers(size: int) -> st.SearchStrategy[str]:
+    return st.text(alphabet="0123456789", min_size=size, max_size=size)
+
+
+@st.composite
+def canonical_patents(draw) -> str:
+    body = draw(patent_bodies())
+    return f"{body}.{patent_check_character(body)}"
+
+
+@st.composite
+def canonical_unit_numbers(draw) -> str:
+    letters = st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    return "".join(
+        [
+            draw(st.sampled_from(sorted(PROVINCE_CODES))) + draw(numbers(4)),
+            draw(numbers(6)),
+            draw(st.sampled_from("GJZ")) + draw(letters),
+            draw(numbers(5)) + draw(letters) + draw(numbers(8)),
+        ]
+    )
+
+
+@st.composite
+def canonical_usccs(draw) -> str:
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    head = draw(st.text(alphabet=alphabet, min_size=2, max_size=2))
+    body = head + draw(numbers(6)) + draw(st.text(alphabet=alphabet, min_size=9, max_size=9))
+    return body + uscc.calc_check_digit(body)
+
+
+@st.composite
+def canonical_resident_ids(draw) -> str:
+    birth = draw(st.dates()).strftime("%Y%m%d")
+    assume(birth[:2] in ("19", "20"))
+    first17 = draw(st.sampled_from(sorted(PROVINCE_CODES))) + draw(numbers(4)) + birth
+    first17 += draw(numbers(3))
+    return first17 + ric.calc_check_digit(first17 + "0")
+
+
+CANONICAL = {
+    normalize_patent_number: canonical_patents(),
+    normalize_trademark_number: st.from_regex(r"[1-9][0-9]{0,9}", fullmatch=True),
+    normalize_copyright_number: st.from_regex(r"20[0-9]{2}SR[0-9]{7}", fullmatch=True),
+    normalize_national_tag: national_tags().map(lambda case: case[0]),
+    normalize_iso11784_tag: st.from_regex(r"(156|250|9[0-8][0-9])[0-9]{12}", fullmatch=True),
+    normalize_forest_certificate: st.from_regex(r"林证字\(20[0-9]{2}\)第[0-9]{6}号", fullmatch=True),
+    normalize_unit_number: canonical_unit_numbers(),
+    normalize_uscc: canonical_usccs(),
+    normalize_resident_id: canonical_resident_ids(),
+}
+
+
+@st.composite
+def typed_forms(draw, canonical: str) -> str:
+    """``canonical`` as a person might type it: spaced, lower-case, full-width."""
+    chars = []
+    for c in canonical:
+        if draw(st.booleans()):
+            c = c.lower()
+        if draw(st.booleans()) and "!" <= c <= "~":
+            c = chr(ord(c) + 0xFEE0)
+        chars.append(c + draw(st.sampled_from(["", "", " ", "\u3000"])))
+    return " " + "".join(chars)
+
+
+@pytest.mark.parametrize("normalize", list(CANONICAL), ids=lambda f: f.__name__)
+@given(data=st.data())
+def test_typed_forms_normalize_to_the_canonical_form(normalize, data):
+    canonical = data.draw(CANONICAL[normalize])
+    assert normalize(canonical) == canonical
+    assert normalize(data.draw(typed_forms(canonical))) == canonical
+
+
+@given(st.text())
+def test_normalize_text_twice_is_once(text):
+    once = normalize_text(text)
+    assert normalize_text(once) == once
+
+
+@given(st.text())
+def test_fold_identifier_twice_is_once(text):
+    once = fold_identifier(text)
+    assert fold_identifier(once) == once
+
+
+@pytest.mark.parametrize("normalize", NORMALIZERS, ids=lambda f: f.__name__)
+@given(
+    text=st.text(alphabet=st.sampled_from("0123456789 XxLGB.ZC第号（）-\u3000０９"), max_size=32)
+)
+def test_every_normalizer_twice_is_once(normalize, text):
+    try:
+        once = normalize(text)
+    except IdentifierError:
+        return
+    assert normalize(once) == once
+
+
+@given(typed_patent_numbers())
+def test_typed_patent_numbers_normalize_and_stay_normalized(case):
+    typed, normalized = case
+    assert normalize_patent_number(typed) == normalized
+    assert normalize_patent_number(normalized) == normalized
+
+
+@given(patent_bodies(), st.data())
+def test_any_single_digit_changed_fails_the_check(body, data):
+    number = f"{body}.{patent_check_character(body)}"
+    position = data.draw(st.integers(min_value=0, max_value=len(body) - 1))
+    digit = data.draw(st.sampled_from([d for d in "0123456789" if d != body[position]]))
+    altered = number[:position] + digit + number[position + 1 :]
+    with pytest.raises(IdentifierError) as info:
+        normalize_patent_number(altered)
+    assert info.value.code == "check_character"
+
+
+@given(patent_bodies(), st.sampled_from("0123456789X"))
+def test_any_other_check_character_fails(body, check):
+    assume(check != patent_check_character(body))
+    with pytest.raises(IdentifierError) as info:
+        normalize_patent_number(f"{body}.{check}")
+    assert info.value.code == "check_character"
+
+
+@given(patent_bodies())
+def test_patent_fits_exactly_its_own_type(body):
+    number = f"{body}.{patent_check_character(body)}"
+    own = PATENT_TYPE_DIGITS[body[4 if len(body) == 12 else 2]]
+    assert normalize_patent_number(number, own) == number
+    for other in {"invention_patent", "utility_model", "design_patent"} - {own}:
+        with pytest.raises(IdentifierError) as info:
+            normalize_patent_number(number, other)
+        assert info.value.code == "type_digit"
+
+
+@given(national_tags())
+def test_valid_national_tag_fits_its_species(case):
+    tag, species = case
+    assert normalize_national_tag(tag, species) == tag
+
+
+@given(national_tags(), st.sampled_from(sorted(NATIONAL_SPECIES_CODES)))
+def test_species_code_mismatch_always_fails(case, other_species):
+    tag, species = case
+    assume(NATIONAL_SPECIES_CODES[other_species] != NATIONAL_SPECIES_CODES[species])
+    with pytest.raises(IdentifierError) as info:
+        normalize_national_tag(tag, other_species)
+    assert info.value.code == "species_code"
+
+
+@pytest.mark.parametrize("kind", sorted(all_kinds()))
+@given(text=st.text(max_size=60))
+def test_lookup_keys_never_raise(kind, text):
+    keys = all_kinds()[kind].lookup_keys(text)
+    assert all(key.scheme in all_kinds()[kind].schemes for key in keys)

@@ -1,0 +1,47 @@
+import pytest
+from rest_framework.test import APIClient
+
+from registry.services.organizations import api_key_create, organization_ensure
+from tests import factories
+
+
+@pytest.fixture
+def bank_a(db):
+    return organization_ensure(code="BANKA", name="Bank A")[0]
+
+
+@pytest.fixture
+def bank_b(db):
+    return organization_ensure(code="BANKB", name="Bank B")[0]
+
+
+def _client_for(organization, role="officer") -> APIClient:
+    _key, raw = api_key_create(organization=organization, role=role)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return client
+
+
+@pytest.fixture
+def client_a(bank_a):
+    return _client_for(bank_a)
+
+
+@pytest.fixture
+def client_b(bank_b):
+    return _client_for(bank_b)
+
+
+@pytest.fixture
+def viewer_a(bank_a):
+    return _client_for(bank_a, role="viewer")
+
+
+@pytest.fixture
+def actor_a(bank_a):
+    return factories.actor_for(bank_a)
+
+
+@pytest.fixture
+def actor_b(bank_b):
+    return factories.actor_for(bank_b)
