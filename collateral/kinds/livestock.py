@@ -39,7 +39,12 @@ def normalize_tag(tag_scheme: str, species: str, value: str) -> str:
 
 
 class LivestockSerializer(serializers.Serializer):
-    """Fields of a ``livestock`` item: valid distinct tags, head count equal to the tags."""
+    """Fields of a ``livestock`` item: valid distinct tags, head count equal to the tags.
+
+    National tags must carry the species code of ``species``; ISO 11784 numbers say nothing
+    about the species, so only their country code is checked. Without tags the herd is
+    described by ``head_count`` alone; with tags a missing ``head_count`` is filled in.
+    """
 
     species = serializers.ChoiceField(choices=Species.choices, label=_("Species"))
     ear_tags = serializers.ListField(

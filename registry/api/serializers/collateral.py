@@ -24,13 +24,14 @@ def _camel(code: str) -> str:
 
 
 def _variant(code: str, base: type, extra: dict[str, Any], suffix: str) -> type:
-    fields = {"kind": serializers.ChoiceField(choices=[code]), **extra}
+    kind = serializers.CharField(help_text=f'Always "{code}" for this variant.')
+    fields = {"kind": kind, **extra}
     return type(f"{_camel(code)}{suffix}", (base,), fields)
 
 
-def item_input_variants() -> list[type]:
-    return [
-        _variant(
+def item_input_variants() -> dict[str, type]:
+    return {
+        code: _variant(
             code,
             kind.serializer_class,
             {
@@ -41,12 +42,12 @@ def item_input_variants() -> list[type]:
             "ItemInput",
         )
         for code, kind in all_kinds().items()
-    ]
+    }
 
 
-def item_output_variants() -> list[type]:
-    return [
-        _variant(
+def item_output_variants() -> dict[str, type]:
+    return {
+        code: _variant(
             code,
             kind.serializer_class,
             {
@@ -58,7 +59,7 @@ def item_output_variants() -> list[type]:
             "Item",
         )
         for code, kind in all_kinds().items()
-    ]
+    }
 
 
 ITEM_INPUT_SCHEMA = PolymorphicProxySerializer(

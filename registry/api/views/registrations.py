@@ -54,7 +54,7 @@ class RegistrationFilter(django_filters.FilterSet):
     def by_status(self, queryset, name, value):
         return queryset.with_status(value)
 
-    def by_kind(self, queryset, name, value):
+    def by_kind(self, queryset, name, value: str):
         items = CollateralItem.objects.filter(kind=value, removed_at__isnull=True)
         return queryset.filter(pk__in=items.values("registration_id"))
 
