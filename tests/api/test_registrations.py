@@ -95,6 +95,8 @@ def test_other_lender_sees_notice_only(client_a, client_b):
     id_number = notice["grantor"]["id_number"]
     assert id_number[:6] == body["grantor"]["id_number"][:6]
     assert id_number[6:14] == "********"
+    history = client_b.get(f"{URL}{number}/history/").json()
+    assert [(e["event"], e["payload"], e["actor"]) for e in history] == [("registered", None, None)]
     own = client_a.get(f"{URL}{number}/").json()
     assert own["grantor"]["id_number"] == body["grantor"]["id_number"]
     assert own["loan_reference"] == "LN-2026-0001"
@@ -220,3 +222,23 @@ def test_unauthenticated_and_wrong_key_get_401(client_a):
     wrong = APIClient()
     wrong.credentials(HTTP_AUTHORIZATION="Bearer cr_deadbeef_nope")
     assert wrong.get(URL).status_code == 401
+
+
+def test_lifecycle_posts_are_idempotent_too(client_a):
+    number = register(client_a)["registration_number"]
+    headers = {"HTTP_IDEMPOTENCY_KEY": "discharge-1"}
+    first = client_a.post(f"{URL}{number}/discharge/", {}, format="json", **headers)
+    again = client_a.post(f"{URL}{number}/discharge/", {}, format="json", **headers)
+    assert first.status_code == again.status_code == 200
+    assert again["Idempotent-Replayed"] == "true"
+    history = client_a.get(f"{URL}{number}/history/").json()
+    assert [e["event"] for e in history] == ["registered", "discharged"]
+
+
+def test_idempotency_keys_are_scoped_per_organization(client_a, client_b):
+    headers = {"HTTP_IDEMPOTENCY_KEY": "same-key"}
+    payload = registration_payload(ip_item())
+    a = client_a.post(URL, payload, format="json", **headers)
+    b = client_b.post(URL, payload, format="json", **headers)
+    assert a.status_code == b.status_code == 201
+    assert a.json()["registration_number"] != b.json()["registration_number"]

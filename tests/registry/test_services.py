@@ -203,3 +203,19 @@ def test_concurrent_registrations_on_one_ear_tag_are_strictly_ordered(bank_a, ba
     ranking = priority_ranking(IdentityKey("ear_tag", tag))
     assert [r.registration.pk for r in ranking] == [first.registration.pk, second.registration.pk]
     assert ledger_verify().ok
+
+
+def test_conflicts_for_500_items_cost_a_bounded_number_of_queries(actor_a, actor_b):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    numbers = [patent_number() for _ in range(500)]
+    create(actor_a, *[ip_item(n) for n in numbers[:250]])
+    items = items_validate([ip_item(n) for n in numbers])
+    with CaptureQueriesContext(connection) as queries:
+        result = registration_create(
+            actor=actor_b, grantor=grantor(), items=items, period=Period(years=1)
+        )
+    assert len(result.conflicts) == 1
+    assert len(result.conflicts[0].matched) == 250
+    assert len(queries) < 30, len(queries)

@@ -227,7 +227,11 @@ class SearchResultSerializer(NoticeSerializer):
 
 
 class LedgerEventSerializer(serializers.ModelSerializer):
+    """One ledger event; ``payload`` and ``actor`` are null for other lenders."""
+
     registration_number = serializers.CharField(source="registration.number")
+    actor = serializers.CharField(allow_null=True)
+    payload = serializers.JSONField(allow_null=True)
 
     class Meta:
         model = LedgerEvent

@@ -188,7 +188,13 @@ class RegistrationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def history(self, request, number=None):
         registration = registration_get(number=number)
         events = registration_history(registration=registration).select_related("registration")
-        return Response(LedgerEventSerializer(events, many=True).data)
+        data = LedgerEventSerializer(events, many=True).data
+        if registration.secured_party_id != self.actor.organization.pk:
+            # Other lenders see the notice: event types and times, not private payloads.
+            for event in data:
+                event["payload"] = None
+                event["actor"] = None
+        return Response(data)
 
 
 class ConflictCheckView(APIView):

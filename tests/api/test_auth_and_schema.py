@@ -1,0 +1,108 @@
+"""API keys, the API root, the management commands and the OpenAPI document."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.test.utils import CaptureQueriesContext
+from django.db import connection
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.test import APIClient
+
+from registry.models import ApiKey, Organization
+from registry.services.organizations import api_key_revoke
+from tests.factories import ip_item, registration_payload
+
+pytestmark = pytest.mark.django_db
+
+
+def _key_from_command(code: str) -> str:
+    out = io.StringIO()
+    call_command("create_api_key", code, stdout=out)
+    return out.getvalue().strip().splitlines()[-1]
+
+
+def test_commands_issue_a_working_key_and_lender_creation_is_idempotent():
+    call_command("create_lender", "BANKA", "Bank A", stdout=io.StringIO())
+    call_command("create_lender", "banka", "Bank A", stdout=io.StringIO())
+    assert Organization.objects.filter(code="BANKA").count() == 1
+    raw = _key_from_command("BANKA")
+    stored = ApiKey.objects.get()
+    assert raw not in (stored.key_hash, stored.prefix) and stored.key_hash == ApiKey.hash_key(raw)
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    body = client.get("/api/v1/").json()
+    assert body["organization"] == {"code": "BANKA", "name": "Bank A"}
+    stored.refresh_from_db()
+    assert stored.last_used_at is not None
+
+    wrong = APIClient()
+    wrong.credentials(HTTP_AUTHORIZATION=f"Bearer {raw[:-1]}x")
+    assert wrong.get("/api/v1/").status_code == 401
+    assert APIClient().get("/api/v1/").status_code == 401
+
+    api_key_revoke(api_key=stored)
+    assert client.get("/api/v1/").status_code == 401
+
+
+def test_create_api_key_for_unknown_lender_fails_cleanly():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="create_lender"):
+        call_command("create_api_key", "NOPE", stdout=io.StringIO())
+
+
+def test_bad_lender_code_is_refused():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("create_lender", "bank a!", "x", stdout=io.StringIO())
+
+
+@pytest.mark.parametrize("page_size_items", [1, 8])
+def test_list_query_count_is_fixed(client_a, page_size_items):
+    for _ in range(page_size_items):
+        client_a.post(
+            "/api/v1/registrations/",
+            registration_payload(ip_item(), ip_item()),
+            format="json",
+        )
+    with CaptureQueriesContext(connection) as queries:
+        response = client_a.get("/api/v1/registrations/")
+    assert response.json()["count"] == page_size_items
+    # auth (key), count, page, items, identity keys, events
+    assert len(queries) == 6, [q["sql"] for q in queries]
+
+
+def test_schema_describes_the_contract():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    paths = set(schema["paths"])
+    for path in [
+        "/api/v1/registrations/",
+        "/api/v1/registrations/{number}/",
+        "/api/v1/registrations/{number}/amendments/",
+        "/api/v1/registrations/{number}/extensions/",
+        "/api/v1/registrations/{number}/discharge/",
+        "/api/v1/registrations/{number}/history/",
+        "/api/v1/search/",
+        "/api/v1/conflict-checks/",
+        "/api/v1/priority/",
+        "/api/v1/search-certificates/",
+        "/api/v1/search-certificates/{number}/",
+        "/api/v1/search-certificates/{number}/verify/",
+        "/api/v1/search-certificates/public-key/",
+    ]:
+        assert path in paths, path
+    components = schema["components"]["schemas"]
+    mapping = components["CollateralItemInputRequest"]["discriminator"]["mapping"]
+    assert set(mapping) == {"ip", "warehouse_receipt", "livestock", "forest_right"}
+    assert "number" in components["IpItemInputRequest"]["properties"]
+    assert "ear_tags" in components["LivestockItem"]["properties"]
+    assert schema["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
+
+
+def test_schema_and_docs_are_served(client):
+    assert client.get("/api/v1/schema/").status_code == 200
+    docs = client.get("/api/v1/docs/")
+    assert docs.status_code == 200 and b"swagger" in docs.content.lower()
