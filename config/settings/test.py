@@ -1,5 +1,8 @@
 """Settings for the test suite: fast password hashing, eager-free Celery, in-memory mail."""
 
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -10,3 +13,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LANGUAGE_CODE = "en"
 TESTING = True
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api_key": "100000/min"}}  # noqa: F405
+
+# Files the code writes (dev signing key, demo key) go to a scratch folder, not var/.
+VAR_DIR = Path(tempfile.mkdtemp(prefix="registry-test-"))

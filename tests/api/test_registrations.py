@@ -4,6 +4,7 @@ import itertools
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from registry.models import Registration
 from tests.factories import (
@@ -242,3 +243,39 @@ def test_idempotency_keys_are_scoped_per_organization(client_a, client_b):
     b = client_b.post(URL, payload, format="json", **headers)
     assert a.status_code == b.status_code == 201
     assert a.json()["registration_number"] != b.json()["registration_number"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_with_one_key_register_once(bank_a):
+    import threading
+
+    from django.db import connections
+    from rest_framework.test import APIClient
+
+    from registry.services.organizations import api_key_create
+
+    _key, raw = api_key_create(organization=bank_a)
+    payload = registration_payload(ip_item())
+    barrier = threading.Barrier(2)
+    responses = []
+
+    def post():
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        try:
+            barrier.wait()
+            responses.append(
+                client.post(URL, payload, format="json", HTTP_IDEMPOTENCY_KEY="race-1")
+            )
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [r.status_code for r in responses] == [201, 201]
+    assert responses[0].json() == responses[1].json()
+    assert Registration.objects.count() == 1

@@ -99,7 +99,9 @@ def test_priority_ranking(client_a, client_b):
     b = register(client_b, livestock_item([tag]))
     body = client_a.get("/api/v1/priority/", {"kind": "livestock", "identifier": tag}).json()
     assert body["identifier"] == tag and body["kind"] == "livestock"
-    assert [(r["rank"], r["registration_number"], r["secured_party"]["code"]) for r in body["ranking"]] == [
+    assert [
+        (r["rank"], r["registration_number"], r["secured_party"]["code"]) for r in body["ranking"]
+    ] == [
         (1, a["registration_number"], "BANKA"),
         (2, b["registration_number"], "BANKB"),
     ]
@@ -125,9 +127,7 @@ def test_conflict_check_writes_nothing(client_a, viewer_a, client_b):
 def test_search_certificate_is_signed_stored_and_verifiable_offline(client_a, client_b):
     number = patent_number()
     register(client_a, ip_item(number))
-    response = client_b.post(
-        "/api/v1/search-certificates/", {"identifier": number}, format="json"
-    )
+    response = client_b.post("/api/v1/search-certificates/", {"identifier": number}, format="json")
     assert response.status_code == 201, response.json()
     cert = response.json()
     assert cert["certificate_number"].startswith("SC-")
