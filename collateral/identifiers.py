@@ -270,6 +270,13 @@ def check_county_code(code: str) -> None:
 NATIONAL_SPECIES_CODES = {"pig": "1", "cattle": "2", "sheep": "3", "goat": "3", "breeding_sow": "7"}
 
 
+def _species_label(species: str) -> Any:
+    """The species' display name (translated), or the code if it is not a known species."""
+    from collateral.choices import Species
+
+    return Species(species).label if species in Species.values else species
+
+
 def _tag_digits(value: str) -> str:
     tag = fold_identifier(value).replace("-", "")
     if not _is_digits(tag):
@@ -306,7 +313,7 @@ def normalize_national_tag(value: str, species: str | None = None) -> str:
             ),
             tag=tag,
             code=code,
-            species=species,
+            species=_species_label(species),
             expected=NATIONAL_SPECIES_CODES.get(species, "?"),
         )
     check_county_code(tag[1:7])

@@ -31,6 +31,6 @@ class GrantorSerializer(serializers.Serializer):
 class ExternalRegistrationSerializer(serializers.Serializer):
     """Where a pledge is perfected outside this service (CNIPA, real-property registry …)."""
 
-    registry = NormalizedCharField(max_length=100, label=_("Registry"))
+    registry = NormalizedCharField(max_length=100, label=_("Registration authority"))
     number = NormalizedCharField(max_length=100, label=_("Registration number"))
     registered_on = serializers.DateField(label=_("Registered on"))

@@ -109,8 +109,11 @@ def items_validate(
                 errors = [{} for _item in items]
                 errors[index] = {
                     "non_field_errors": [
-                        _("Identity key %(scheme)s %(value)s repeats item %(other)d.")
-                        % {"scheme": key.scheme, "value": key.value, "other": seen[key]}
+                        _(
+                            "Identity key %(scheme)s %(value)s is already given by item "
+                            "%(other)d of this request (counting from 1)."
+                        )
+                        % {"scheme": key.scheme, "value": key.value, "other": seen[key] + 1}
                     ]
                 }
                 raise InvalidInput(extra={field: errors})

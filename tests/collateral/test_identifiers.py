@@ -206,7 +206,7 @@ def test_ear_tag_species_mismatch_names_the_species_code():
     assert error.code == "species_code"
     assert error.message == (
         "Ear tag 233010600000001 has species code 2 (first digit), "
-        "but a pig tag has species code 1."
+        "but a Pig tag has species code 1."
     )
 
 
