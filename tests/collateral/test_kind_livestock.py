@@ -58,7 +58,7 @@ def test_species_mismatch_is_an_error_at_the_tag(validate_item):
     assert message.code == "species_code"
     assert message == (
         "Ear tag 133010600000001 has species code 1 (first digit), "
-        "but a cattle tag has species code 2."
+        "but a Cattle tag has species code 2."
     )
 
 
