@@ -1,0 +1,28 @@
+"""Template filters for showing stored JSON snapshots (search certificates) to people."""
+
+from django import template
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from registry.choices import MatchType, RegistrationStatus
+
+register = template.Library()
+
+
+@register.filter
+def local_time(value: str) -> str:
+    """An ISO 8601 timestamp from a snapshot, shown in the display time zone."""
+    moment = parse_datetime(value or "")
+    if moment is None:
+        return value
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+@register.filter
+def status_label(value: str) -> str:
+    return RegistrationStatus(value).label if value in RegistrationStatus.values else value
+
+
+@register.filter
+def match_label(value: str) -> str:
+    return MatchType(value).label if value in MatchType.values else value
