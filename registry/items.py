@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from collateral.kinds.base import IdentityKey, all_kinds, get_kind
-from collateral.serializers import ExternalRegistrationSerializer
+from collateral.serializers import ExternalRegistrationSerializer, GrantorSerializer
 from registry.exceptions import InvalidInput
 
 MAX_ITEMS = 500
@@ -119,3 +119,11 @@ def items_validate(
                 raise InvalidInput(extra={field: errors})
             seen[key] = index
     return items
+
+
+def grantor_validate(raw: Any) -> dict[str, str]:
+    """Validate and normalize a grantor given outside the API (commands, seeds)."""
+    serializer = GrantorSerializer(data=raw)
+    if not serializer.is_valid():
+        raise InvalidInput(extra={"grantor": serializer.errors})
+    return dict(serializer.validated_data)

@@ -36,6 +36,15 @@ class Period:
     years: int = 0
     months: int = 0
 
+    def __post_init__(self) -> None:
+        valid = (1 <= self.years <= 30 and self.months == 0) or (
+            self.years == 0 and 1 <= self.months <= 360
+        )
+        if not valid:
+            raise InvalidInput(
+                extra={"period": [_("Give 1 to 30 years or 1 to 360 months, not both.")]}
+            )
+
     @property
     def delta(self) -> relativedelta:
         return relativedelta(years=self.years, months=self.months)

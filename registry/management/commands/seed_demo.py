@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from registry.actors import Actor
 from registry.choices import Role
-from registry.items import items_validate
+from registry.items import grantor_validate, items_validate
 from registry.models import ApiKey, Registration, User
 from registry.services.organizations import api_key_create, organization_ensure
 from registry.services.registrations import Period, registration_create
@@ -32,7 +32,7 @@ GRANTOR_FARM = {
 GRANTOR_TECH = {
     "name": "深圳新材科技有限公司",
     "id_type": "uscc",
-    "id_number": "91440300MA5F000009",
+    "id_number": "91440300MA5F000007",
 }
 GRANTOR_PERSON = {"name": "张三", "id_type": "resident_id", "id_number": "11010519491231002X"}
 
@@ -128,7 +128,7 @@ class Command(BaseCommand):
     def _register(self, actor, grantor, raw_items, period, amount):
         return registration_create(
             actor=actor,
-            grantor=grantor,
+            grantor=grantor_validate(grantor),
             items=items_validate(raw_items),
             period=period,
             secured_amount=Decimal(amount),
