@@ -9,5 +9,6 @@ urlpatterns = [
     path("healthz/", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("valuation.api.urls")),
     path("api/v1/", include("registry.api.urls")),
 ]

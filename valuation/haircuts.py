@@ -1,0 +1,322 @@
+"""Lendable value: the haircut of one item, as a pure function of what it is computed from.
+
+``compute_haircut(item, valuation, policy, context)`` reads no database and no clock: the
+item's attributes, the valuation, a policy version and a :class:`HaircutContext` (the date,
+who ranks ahead, recent prices) decide the figure. Given the same inputs (an old policy
+version, an old ``as_of``) it gives the same figure, so any number can be reproduced and
+explained line by line from its ``breakdown``.
+
+haircut = base + Σ applicable adjustments, capped at 100 %;
+lendable_value = value × (1 − haircut), rounded half-up to 0.01.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+from dateutil.relativedelta import relativedelta
+from django.utils.translation import gettext as _
+
+from collateral.choices import IpType, StandAge
+from collateral.kinds.base import all_kinds
+from valuation.policies import EffectivePolicy
+
+if TYPE_CHECKING:
+    from registry.models import CollateralItem
+    from valuation.models import Valuation
+
+HUNDRED = Decimal(100)
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+
+# Rule names as they appear in a breakdown, besides the policy's adjustment rules.
+BASE = "base"
+NO_VALUATION = "no_valuation"
+CURRENCY_MISMATCH = "currency_mismatch"
+
+
+def round_money(amount: Decimal) -> Decimal:
+    """Half-up to 0.01, the rounding of every amount of money."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def round_pct(pct: Decimal) -> Decimal:
+    return pct.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class HaircutContext:
+    """What a haircut depends on besides the item, its valuation and the policy.
+
+    ``seniors``: numbers of registrations ranking ahead of the item on any of its identity
+    keys. ``prices``: the valuing organization's (day, price) points for a warehouse
+    receipt's commodity in the receipt's unit. ``registration_currency``: the currency the
+    figure must be in (a valuation in another one is never converted).
+    """
+
+    as_of: date
+    seniors: tuple[str, ...] = ()
+    prices: tuple[tuple[date, Decimal], ...] = ()
+    registration_currency: str | None = None
+
+
+@dataclass(frozen=True)
+class BreakdownEntry:
+    """One line of a figure's explanation: a rule, the percentage it adds, and why."""
+
+    rule: str
+    pct: Decimal
+    reason: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HaircutResult:
+    """A lendable value with everything needed to explain and reproduce it."""
+
+    value: Decimal | None
+    currency: str | None
+    haircut_pct: Decimal
+    lendable_value: Decimal
+    breakdown: tuple[BreakdownEntry, ...]
+    policy_version: int
+    policy_platform_default: bool
+    valuation_id: int | None
+    as_of: date
+    capped: bool = False
+
+
+def no_valuation_result(
+    policy: EffectivePolicy, as_of: date, currency: str | None
+) -> HaircutResult:
+    """An item nobody has valued: lendable 0, said so in the breakdown (never silently)."""
+    entry = BreakdownEntry(
+        NO_VALUATION,
+        round_pct(HUNDRED),
+        _("No valuation: nothing is lendable until the item is valued."),
+    )
+    return HaircutResult(
+        value=None,
+        currency=currency,
+        haircut_pct=round_pct(HUNDRED),
+        lendable_value=ZERO,
+        breakdown=(entry,),
+        policy_version=policy.version,
+        policy_platform_default=policy.platform_default,
+        valuation_id=None,
+        as_of=as_of,
+    )
+
+
+def compute_haircut(
+    item: CollateralItem,
+    valuation: Valuation | None,
+    policy: EffectivePolicy,
+    context: HaircutContext,
+) -> HaircutResult:
+    """The haircut and lendable value of ``item`` valued by ``valuation`` under ``policy``."""
+    if valuation is None:
+        return no_valuation_result(policy, context.as_of, context.registration_currency)
+    rules = policy.rules
+    entries = [_base(item, rules["base_haircuts"])]
+    adjustments = rules["adjustments"]
+    for rule, check in _ADJUSTMENTS:
+        parameters = adjustments.get(rule)
+        if parameters and parameters["enabled"]:
+            entry = check(item, valuation, parameters, context)
+            if entry is not None:
+                entries.append(entry)
+    if context.registration_currency and valuation.currency != context.registration_currency:
+        entries.append(
+            BreakdownEntry(
+                CURRENCY_MISMATCH,
+                round_pct(HUNDRED),
+                _(
+                    "The valuation is in %(valued)s but the registration is in %(secured)s; "
+                    "amounts are never converted, so nothing is counted."
+                )
+                % {"valued": valuation.currency, "secured": context.registration_currency},
+            )
+        )
+    total = sum((entry.pct for entry in entries), ZERO)
+    haircut = min(total, HUNDRED)
+    return HaircutResult(
+        value=valuation.value,
+        currency=valuation.currency,
+        haircut_pct=round_pct(haircut),
+        lendable_value=round_money(valuation.value * (HUNDRED - haircut) / HUNDRED),
+        breakdown=tuple(entries),
+        policy_version=policy.version,
+        policy_platform_default=policy.platform_default,
+        valuation_id=valuation.pk,
+        as_of=context.as_of,
+        capped=total > HUNDRED,
+    )
+
+
+def _kind_label(kind: str) -> str:
+    known = all_kinds().get(kind)
+    return str(known.label) if known else kind
+
+
+def _base(item: CollateralItem, table: dict[str, Any]) -> BreakdownEntry:
+    attributes = item.attributes
+    if item.kind == "ip":
+        variant = attributes.get("ip_type", "")
+        what = str(IpType(variant).label) if variant in IpType.values else variant
+    elif item.kind == "livestock":
+        insured = bool(attributes.get("insurance_policy"))
+        variant = "insured" if insured else "uninsured"
+        what = _("Livestock, insured herd") if insured else _("Livestock, uninsured herd")
+    elif item.kind == "forest_right":
+        stand_age = attributes.get("stand_age")
+        variant = stand_age or "unknown"
+        what = _("Forest right, %(stand)s stand") % {
+            "stand": str(StandAge(stand_age).label).lower()
+            if stand_age in StandAge.values
+            else _("stand age not given")
+        }
+    else:
+        variant = "default"
+        what = _kind_label(item.kind)
+    pct = table.get(item.kind, {}).get(variant)
+    details = {"kind": item.kind, "variant": variant}
+    if pct is None:
+        return BreakdownEntry(
+            BASE,
+            round_pct(HUNDRED),
+            _("The policy sets no base haircut for %(what)s: nothing is lent against it.")
+            % {"what": what},
+            details,
+        )
+    return BreakdownEntry(BASE, pct, _("Base haircut: %(what)s.") % {"what": what}, details)
+
+
+def _stale_valuation(item, valuation, rule, context) -> BreakdownEntry | None:
+    age = (context.as_of - valuation.valued_on).days
+    max_age = rule["max_age_days"].get(item.kind)
+    hard_limit = rule["hard_limit_days"].get(item.kind)
+    details = {"valued_on": valuation.valued_on.isoformat(), "age_days": age}
+    if hard_limit is not None and age > hard_limit:
+        return BreakdownEntry(
+            "stale_valuation",
+            round_pct(HUNDRED),
+            _(
+                "The valuation is %(age)s days old, past the hard limit of %(limit)s days: "
+                "nothing is lent against it until it is valued again."
+            )
+            % {"age": age, "limit": hard_limit},
+            {**details, "hard_limit_days": hard_limit},
+        )
+    if max_age is not None and age > max_age:
+        return BreakdownEntry(
+            "stale_valuation",
+            rule["extra_pct"],
+            _("The valuation is %(age)s days old, older than the %(max)s days allowed.")
+            % {"age": age, "max": max_age},
+            {**details, "max_age_days": max_age},
+        )
+    return None
+
+
+def _remaining_life(item, valuation, rule, context) -> BreakdownEntry | None:
+    if item.kind not in ("ip", "forest_right"):
+        return None
+    raw = item.attributes.get("right_expires_on")
+    if not raw:
+        return None
+    expires_on = date.fromisoformat(raw)
+    details = {"right_expires_on": raw}
+    if expires_on <= context.as_of:
+        return BreakdownEntry(
+            "remaining_life",
+            round_pct(HUNDRED),
+            _("The right expired on %(date)s: nothing is lent against it.") % {"date": raw},
+            details,
+        )
+    years = rule["min_years"]
+    if expires_on < context.as_of + relativedelta(years=years):
+        return BreakdownEntry(
+            "remaining_life",
+            rule["extra_pct"],
+            _("The right expires on %(date)s, less than %(years)s years away.")
+            % {"date": raw, "years": years},
+            {**details, "min_years": years},
+        )
+    return None
+
+
+def _uninsured_herd(item, valuation, rule, context) -> BreakdownEntry | None:
+    if item.kind != "livestock" or item.attributes.get("insurance_policy"):
+        return None
+    return BreakdownEntry(
+        "uninsured_herd", rule["extra_pct"], _("The herd has no insurance policy.")
+    )
+
+
+def sample_stdev(values: list[Decimal]) -> Decimal:
+    """Sample standard deviation (n − 1 in the denominator) of two or more values."""
+    mean = sum(values, Decimal(0)) / len(values)
+    variance = sum(((v - mean) ** 2 for v in values), Decimal(0)) / (len(values) - 1)
+    return variance.sqrt()
+
+
+def _price_volatility(item, valuation, rule, context) -> BreakdownEntry | None:
+    if item.kind != "warehouse_receipt":
+        return None
+    start = context.as_of - timedelta(days=rule["window_days"])
+    prices = [price for day, price in context.prices if start <= day <= context.as_of]
+    if len(prices) < max(rule["min_prices"], 2):
+        return None
+    mean = sum(prices, Decimal(0)) / len(prices)
+    volatility = round_pct(sample_stdev(prices) / mean * HUNDRED)
+    if volatility <= rule["threshold_pct"]:
+        return None
+    extra = round_pct(rule["extra_pct"] + rule["stdev_multiplier"] * volatility)
+    return BreakdownEntry(
+        "price_volatility",
+        extra,
+        _(
+            "Prices of %(commodity)s varied by %(volatility)s%% over %(days)s days (sample "
+            "standard deviation of %(count)s prices as a share of their mean), above the "
+            "%(threshold)s%% threshold."
+        )
+        % {
+            "commodity": item.attributes.get("commodity", ""),
+            "volatility": volatility,
+            "days": rule["window_days"],
+            "count": len(prices),
+            "threshold": rule["threshold_pct"],
+        },
+        {
+            "volatility_pct": str(volatility),
+            "prices": len(prices),
+            "window_start": start.isoformat(),
+            "mean": str(round_money(mean)),
+        },
+    )
+
+
+def _junior_position(item, valuation, rule, context) -> BreakdownEntry | None:
+    if not context.seniors:
+        return None
+    return BreakdownEntry(
+        "junior_position",
+        rule["extra_pct"],
+        _("Registration %(numbers)s ranks ahead on this collateral: the position is junior.")
+        % {"numbers": ", ".join(context.seniors)},
+        {"ranked_ahead": list(context.seniors)},
+    )
+
+
+# Applied in this order; each is one named rule of the policy's ``adjustments``.
+_ADJUSTMENTS = (
+    ("stale_valuation", _stale_valuation),
+    ("remaining_life", _remaining_life),
+    ("uninsured_herd", _uninsured_herd),
+    ("price_volatility", _price_volatility),
+    ("junior_position", _junior_position),
+)

@@ -1,0 +1,29 @@
+"""Writes of the valuation app: valuations, haircut policy versions, commodity prices.
+
+Public and stable (the daily job calls it): :func:`mark_to_market`.
+"""
+
+from valuation.services.policies import haircut_policy_create
+from valuation.services.prices import (
+    CurrencyMismatch,
+    MarkToMarketResult,
+    PriceBatchResult,
+    PriceInput,
+    UnitMismatch,
+    commodity_prices_record,
+    mark_to_market,
+)
+from valuation.services.valuations import valuation_create, valuation_target
+
+__all__ = [
+    "CurrencyMismatch",
+    "MarkToMarketResult",
+    "PriceBatchResult",
+    "PriceInput",
+    "UnitMismatch",
+    "commodity_prices_record",
+    "haircut_policy_create",
+    "mark_to_market",
+    "valuation_create",
+    "valuation_target",
+]

@@ -1,0 +1,312 @@
+"""Commodity prices and marking warehouse receipts to market.
+
+Public and stable (the daily job calls it): :func:`mark_to_market`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from registry.actors import Actor
+from registry.choices import RegistrationStatus
+from registry.exceptions import InvalidInput
+from registry.models import CollateralItem, Organization
+from valuation.choices import ValuationMethod, normalize_commodity, normalize_unit
+from valuation.haircuts import round_money
+from valuation.models import CommodityPrice, Valuation
+
+MARK_TO_MARKET_ACTOR = "system:mark_to_market"
+
+
+@dataclass(frozen=True)
+class PriceInput:
+    """One row of a price batch."""
+
+    commodity: str
+    unit: str
+    price: Decimal
+    as_of: date
+    currency: str = "CNY"
+
+    def key(self) -> tuple[str, str, date]:
+        return normalize_commodity(self.commodity), normalize_unit(self.unit), self.as_of
+
+
+def duplicate_rows(prices: list[PriceInput]) -> dict[int, int]:
+    """Rows repeating an earlier row's (commodity, unit, as_of): index → the earlier index."""
+    first: dict[tuple[str, str, date], int] = {}
+    repeats = {}
+    for index, row in enumerate(prices):
+        key = row.key()
+        if key in first:
+            repeats[index] = first[key]
+        else:
+            first[key] = index
+    return repeats
+
+
+def duplicate_message(earlier: int) -> str:
+    return _("Repeats the commodity, unit and date of row %(row)s.") % {"row": earlier}
+
+
+@dataclass(frozen=True)
+class UnitMismatch:
+    """A receipt whose commodity is priced, but never in the receipt's unit."""
+
+    item_id: int
+    registration_number: str
+    commodity: str
+    receipt_unit: str
+    price_unit: str
+
+
+@dataclass(frozen=True)
+class CurrencyMismatch:
+    """A receipt priced in its unit, but in another currency than its registration's."""
+
+    item_id: int
+    registration_number: str
+    commodity: str
+    registration_currency: str
+    price_currency: str
+
+
+@dataclass
+class MarkToMarketResult:
+    """What a mark-to-market run wrote and what it could not value (and why)."""
+
+    created: list[Valuation] = field(default_factory=list)
+    unchanged: list[int] = field(default_factory=list)
+    unit_mismatches: list[UnitMismatch] = field(default_factory=list)
+    currency_mismatches: list[CurrencyMismatch] = field(default_factory=list)
+    unpriced: list[int] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        """How many valuations the run wrote."""
+        return len(self.created)
+
+
+@dataclass
+class PriceBatchResult:
+    """The batch's rows as stored (input order), how many were new, and mark-to-market."""
+
+    prices: list[CommodityPrice]
+    created: int
+    updated: int
+    mark_to_market: MarkToMarketResult
+
+
+@transaction.atomic
+def commodity_prices_record(*, actor: Actor, prices: list[PriceInput]) -> PriceBatchResult:
+    """Store a batch of the actor's organization's prices, then mark its receipts to market.
+
+    A row for a (commodity, unit, day) already stored replaces that price: the later batch
+    wins. All or nothing: a repeated row fails the whole batch. Mark-to-market then runs for
+    the batch's commodities.
+    """
+    if not prices:
+        raise InvalidInput(extra={"prices": [_("Give at least one price.")]})
+    repeats = duplicate_rows(prices)
+    if repeats:
+        raise InvalidInput(
+            extra={
+                "prices": [
+                    {"non_field_errors": [duplicate_message(repeats[i])]} if i in repeats else {}
+                    for i in range(len(prices))
+                ]
+            }
+        )
+    organization = actor.organization
+    # Two batches at once would both find a day's price missing and both insert it.
+    _lock(organization)
+    keys = [row.key() for row in prices]
+    now = timezone.now()
+    stored = {
+        (row.commodity, row.unit, row.as_of): row
+        for row in CommodityPrice.objects.filter(
+            organization=organization,
+            commodity__in={k[0] for k in keys},
+            as_of__in={k[2] for k in keys},
+        )
+    }
+    new, changed = [], []
+    for (commodity, unit, as_of), row in zip(keys, prices, strict=True):
+        existing = stored.get((commodity, unit, as_of))
+        target = existing or CommodityPrice(
+            organization=organization, commodity=commodity, unit=unit, as_of=as_of
+        )
+        target.price, target.currency, target.created_by = row.price, row.currency, actor.label
+        target.updated_at = now
+        target.full_clean(
+            exclude=["organization"], validate_unique=False, validate_constraints=False
+        )
+        (changed if existing else new).append(target)
+    CommodityPrice.objects.bulk_create(new)
+    CommodityPrice.objects.bulk_update(changed, ["price", "currency", "created_by", "updated_at"])
+    saved = {
+        (row.commodity, row.unit, row.as_of): row
+        for row in CommodityPrice.objects.filter(
+            organization=organization,
+            commodity__in={k[0] for k in keys},
+            as_of__in={k[2] for k in keys},
+        )
+    }
+    result = _mark_to_market(
+        organization=organization,
+        commodities={k[0] for k in keys},
+        day=timezone.localdate(),
+        created_by=actor.label,
+    )
+    return PriceBatchResult(
+        prices=[saved[key] for key in keys],
+        created=len(new),
+        updated=len(changed),
+        mark_to_market=result,
+    )
+
+
+@transaction.atomic
+def mark_to_market(
+    *, organization: Organization, commodity: str | None = None, as_of: date | None = None
+) -> MarkToMarketResult:
+    """Value the organization's active warehouse receipts at its latest commodity prices.
+
+    For every current receipt of an active registration (of ``commodity`` only, if given):
+    ``quantity × the latest price on or before as_of (today) in the receipt's unit``,
+    rounded half-up to 0.01, written as a ``commodity_index`` valuation dated the price's
+    day. Idempotent: nothing is written when the receipt's latest commodity-index valuation
+    already has that day, value and currency. A receipt whose commodity is priced only in
+    other units is reported in ``unit_mismatches``, one in another currency than its
+    registration in ``currency_mismatches``; prices are never converted.
+    """
+    commodities = {normalize_commodity(commodity)} if commodity else None
+    return _mark_to_market(
+        organization=organization,
+        commodities=commodities,
+        day=as_of or timezone.localdate(),
+        created_by=MARK_TO_MARKET_ACTOR,
+    )
+
+
+def _lock(organization: Organization) -> None:
+    """Serialize the organization's price and mark-to-market writes (row lock; SQLite's
+    immediate transactions already serialize writers)."""
+    Organization.objects.select_for_update().filter(pk=organization.pk).first()
+
+
+def _latest_prices(
+    organization: Organization, commodities: set[str], day: date
+) -> dict[tuple[str, str], CommodityPrice]:
+    newest = (
+        CommodityPrice.objects.filter(
+            organization=OuterRef("organization"),
+            commodity=OuterRef("commodity"),
+            unit=OuterRef("unit"),
+            as_of__lte=day,
+        )
+        .order_by("-as_of")
+        .values("as_of")[:1]
+    )
+    rows = CommodityPrice.objects.filter(
+        organization=organization, commodity__in=commodities, as_of=Subquery(newest)
+    )
+    return {(row.commodity, row.unit): row for row in rows}
+
+
+def _latest_index_valuations(
+    organization: Organization, item_ids: list[int]
+) -> dict[int, Valuation]:
+    rows = Valuation.objects.filter(
+        organization=organization, method=ValuationMethod.COMMODITY_INDEX
+    )
+    newest = rows.filter(item_id=OuterRef("item_id")).latest_first().values("id")[:1]
+    return {v.item_id: v for v in rows.filter(item_id__in=item_ids, id=Subquery(newest))}
+
+
+def _mark_to_market(
+    *, organization: Organization, commodities: set[str] | None, day: date, created_by: str
+) -> MarkToMarketResult:
+    # Two runs at once (a price batch and the daily job) would both find no valuation and
+    # write the same one twice; the second waits here and then finds the first one's.
+    _lock(organization)
+    result = MarkToMarketResult()
+    receipts = [
+        item
+        for item in CollateralItem.objects.filter(
+            kind="warehouse_receipt",
+            removed_at__isnull=True,
+            registration__secured_party=organization,
+            registration__status=RegistrationStatus.ACTIVE,
+            registration__expires_at__gt=timezone.now(),
+        )
+        .select_related("registration")
+        .order_by("id")
+        if commodities is None
+        or normalize_commodity(item.attributes.get("commodity")) in commodities
+    ]
+    if not receipts:
+        return result
+    prices = _latest_prices(
+        organization, {normalize_commodity(i.attributes.get("commodity")) for i in receipts}, day
+    )
+    units_priced: dict[str, list[CommodityPrice]] = defaultdict(list)
+    for (commodity, _unit), price in sorted(prices.items()):
+        units_priced[commodity].append(price)
+    current = _latest_index_valuations(organization, [i.pk for i in receipts])
+    new: list[Valuation] = []
+    for item in receipts:
+        attributes = item.attributes
+        commodity = normalize_commodity(attributes.get("commodity"))
+        number = item.registration.number
+        price = prices.get((commodity, normalize_unit(attributes.get("unit"))))
+        if price is None:
+            if units_priced[commodity]:
+                result.unit_mismatches.extend(
+                    UnitMismatch(item.pk, number, commodity, attributes.get("unit"), other.unit)
+                    for other in units_priced[commodity]
+                )
+            else:
+                result.unpriced.append(item.pk)
+            continue
+        if price.currency != item.registration.currency:
+            result.currency_mismatches.append(
+                CurrencyMismatch(
+                    item.pk, number, commodity, item.registration.currency, price.currency
+                )
+            )
+            continue
+        quantity = Decimal(str(attributes["quantity"]))
+        value = round_money(quantity * price.price)
+        latest = current.get(item.pk)
+        if latest is not None and (
+            latest.valued_on > price.as_of
+            or (latest.valued_on, latest.value, latest.currency)
+            == (price.as_of, value, price.currency)
+        ):
+            result.unchanged.append(item.pk)
+            continue
+        new.append(
+            Valuation(
+                item=item,
+                organization=organization,
+                value=value,
+                currency=price.currency,
+                method=ValuationMethod.COMMODITY_INDEX,
+                valued_on=price.as_of,
+                notes=f"{quantity.normalize():f} {price.unit} × {price.price.normalize():f} "
+                f"{price.currency}/{price.unit} ({price.commodity}, {price.as_of.isoformat()})",
+                commodity_price=price,
+                created_by=created_by,
+            )
+        )
+    # both supported backends (PostgreSQL, SQLite ≥ 3.35) return the new ids
+    result.created = Valuation.objects.bulk_create(new)
+    return result
