@@ -25,7 +25,17 @@ class ApiRootView(APIView):
     )
     def get(self, request):
         actor = actor_from_request(request)
-        names = ["registration-list", "search", "conflict-checks", "priority", "schema", "docs"]
+        names = [
+            "registration-list",
+            "search",
+            "conflict-checks",
+            "priority",
+            "search-certificates",
+            "haircut-policy",
+            "commodity-prices",
+            "schema",
+            "docs",
+        ]
         return Response(
             {
                 "organization": {"code": actor.organization.code, "name": actor.organization.name},
