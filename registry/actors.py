@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from registry.choices import Role
 from registry.models import ApiKey, Organization, User
 
 
@@ -14,6 +15,7 @@ class Actor:
     organization: Organization
     label: str
     can_write: bool = True
+    is_admin: bool = False
     user: User | None = None
     api_key: ApiKey | None = None
 
@@ -23,6 +25,7 @@ class Actor:
             organization=user.organization,
             label=f"user:{user.get_username()}",
             can_write=user.can_write,
+            is_admin=user.role == Role.ADMIN,
             user=user,
         )
 
@@ -32,6 +35,7 @@ class Actor:
             organization=api_key.organization,
             label=f"api_key:{api_key.prefix}",
             can_write=api_key.can_write,
+            is_admin=api_key.role == Role.ADMIN,
             api_key=api_key,
         )
 

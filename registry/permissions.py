@@ -19,3 +19,15 @@ class IsOrganizationMember(permissions.BasePermission):
         if getattr(view, "read_only_post", False):
             return True
         return actor.can_write
+
+
+class WritesNeedAdmin(permissions.BasePermission):
+    """Policy-level settings (haircuts, thresholds) are changed by an organization's admins."""
+
+    message = _("Changing this setting needs the admin role.")
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        actor = actor_from_request(request)
+        return actor is not None and actor.is_admin

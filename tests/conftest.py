@@ -33,6 +33,11 @@ def client_b(bank_b):
 
 
 @pytest.fixture
+def admin_a(bank_a):
+    return _client_for(bank_a, role="admin")
+
+
+@pytest.fixture
 def viewer_a(bank_a):
     return _client_for(bank_a, role="viewer")
 

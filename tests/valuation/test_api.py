@@ -219,13 +219,14 @@ def test_coverage_queries_do_not_grow_with_items(client_a, django_assert_max_num
         client_a.get(f"/api/v1/registrations/{body['registration_number']}/coverage/")
 
 
-def test_coverage_reproduces_an_old_policy_version(client_a):
+def test_coverage_reproduces_an_old_policy_version(client_a, admin_a):
     body = register(client_a, trademark_item(), secured_amount="500000.00")
     post_valuation(client_a, body["collateral"][0]["id"])
     url = f"/api/v1/registrations/{body['registration_number']}/coverage/"
-    client_a.put(
+    put = admin_a.put(
         "/api/v1/haircut-policy/", {"base_haircuts": {"ip": {"trademark": 60}}}, format="json"
     )
+    assert put.status_code == 200
     assert client_a.get(url).json()["lendable_total"] == "400000.00"
     default = client_a.get(url, {"policy_version": 0}).json()
     assert (default["lendable_total"], default["policy_version"]) == ("500000.00", 0)
@@ -253,8 +254,8 @@ def test_platform_default_policy(client_a):
     assert policy["adjustments"]["junior_position"] == {"enabled": True, "extra_pct": "100.00"}
 
 
-def test_each_put_makes_a_version_and_old_ones_stay_readable(client_a, client_b):
-    first = client_a.put(
+def test_each_put_makes_a_version_and_old_ones_stay_readable(client_a, admin_a, client_b):
+    first = admin_a.put(
         "/api/v1/haircut-policy/",
         {"threshold": "1.2", "base_haircuts": {"ip": {"trademark": 60}}},
         format="json",
@@ -263,7 +264,7 @@ def test_each_put_makes_a_version_and_old_ones_stay_readable(client_a, client_b)
     assert first.json()["version"] == 1 and first.json()["platform_default"] is False
     assert first.json()["organization"] == "BANKA" and first.json()["effective_from"]
     assert first.json()["base_haircuts"]["ip"]["invention_patent"] == "75.00"  # default kept
-    second = client_a.put(
+    second = admin_a.put(
         "/api/v1/haircut-policy/",
         {"adjustments": {"junior_position": {"extra_pct": "50"}}},
         format="json",
@@ -317,8 +318,8 @@ def test_each_put_makes_a_version_and_old_ones_stay_readable(client_a, client_b)
         ({"base_haircuts": [75]}, {"base_haircuts": {"non_field_errors": ["Invalid data"]}}),
     ],
 )
-def test_malformed_policy_is_400_naming_the_path(client_a, document, error):
-    response = client_a.put("/api/v1/haircut-policy/", document, format="json")
+def test_malformed_policy_is_400_naming_the_path(admin_a, document, error):
+    response = admin_a.put("/api/v1/haircut-policy/", document, format="json")
     assert response.status_code == 400
 
     def matches(expected, actual) -> bool:
@@ -329,6 +330,12 @@ def test_malformed_policy_is_400_naming_the_path(client_a, document, error):
         return actual[0].startswith(expected[0])
 
     assert matches(error, response.json()), response.json()
+    assert not HaircutPolicy.objects.exists()
+
+
+def test_officers_cannot_change_the_policy(client_a):
+    document = {"base_haircuts": {"ip": {"trademark": "60"}}}
+    assert client_a.put("/api/v1/haircut-policy/", document, format="json").status_code == 403
     assert not HaircutPolicy.objects.exists()
 
 

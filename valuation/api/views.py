@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from registry.actors import Actor, actor_from_request
 from registry.exceptions import InvalidInput, NotFound
+from registry.permissions import IsOrganizationMember, WritesNeedAdmin
 from valuation.api.serializers import (
     COLLATERAL_DETAIL_SCHEMA,
     CommodityPriceBatchSerializer,
@@ -137,6 +138,8 @@ class RegistrationCoverageView(FiguresMixin, APIView):
 
 class HaircutPolicyView(APIView):
     """The caller's haircut policy: read the current (or an old) version, PUT a new one."""
+
+    permission_classes = [IsOrganizationMember, WritesNeedAdmin]
 
     @extend_schema(
         summary="The haircut policy in force (or the version asked for)",
