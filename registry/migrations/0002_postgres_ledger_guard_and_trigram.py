@@ -1,8 +1,8 @@
 """Database-side guarantees that code alone cannot give.
 
-On PostgreSQL: a trigger that refuses UPDATE and DELETE on the ledger, the pg_trgm extension
-and GIN trigram indexes for fuzzy grantor-name and look-alike identifier search. On every
-backend: the single ledger head row that writers lock.
+On PostgreSQL: a trigger that refuses UPDATE and DELETE on the ledger, the pg_trgm extension,
+a GIN trigram index for fuzzy grantor-name search and a GiST trigram index for look-alike
+identifiers. On every backend: the single ledger head row that writers lock.
 """
 
 from django.db import migrations
@@ -24,8 +24,10 @@ POSTGRES_FORWARD = [
     """,
     "CREATE INDEX IF NOT EXISTS reg_grantor_name_trgm ON registry_registration "
     "USING gin (grantor_name gin_trgm_ops)",
+    # GiST, not GIN: look-alike search asks for the nearest values (ORDER BY <-> LIMIT n);
+    # a similarity threshold would match whole counties of numeric ear tags.
     "CREATE INDEX IF NOT EXISTS idkey_folded_trgm ON registry_identitykeyentry "
-    "USING gin (folded gin_trgm_ops)",
+    "USING gist (folded gist_trgm_ops)",
 ]
 POSTGRES_BACKWARD = [
     "DROP INDEX IF EXISTS idkey_folded_trgm",

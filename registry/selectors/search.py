@@ -77,11 +77,9 @@ def _search_identifier(query: SearchQuery, now: datetime) -> list[SearchHit]:
         exact = exact.filter(live_entries_q(now))
     ordered: dict[int, SearchHit] = {}
     exact_rows = list(exact.order_by("effective_at", "effective_sequence", "id")[:MAX_RESULTS])
-    similar_rows = [
-        e
-        for e in similar_entries(keys)
-        if query.include_inactive or (e.released_at is None and e.expires_at > now)
-    ]
+    similar_rows = similar_entries(
+        keys, live=None if query.include_inactive else live_entries_q(now)
+    )
     similar_rows.sort(key=lambda e: (e.effective_at, e.effective_sequence, e.pk))
     registrations = _load([e.registration_id for e in exact_rows + similar_rows])
     for rows, match in ((exact_rows, MatchType.EXACT), (similar_rows, MatchType.SIMILAR)):

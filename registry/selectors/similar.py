@@ -7,6 +7,7 @@ never counted as duplicates.
 
 from __future__ import annotations
 
+from django.contrib.postgres.search import TrigramDistance
 from django.db import connection
 from django.db.models import Q
 
@@ -39,16 +40,27 @@ def within_one_edit(a: str, b: str) -> bool:
     return a[i:] == b[i + 1 :]
 
 
-def similar_entries_q(key: IdentityKey) -> Q:
-    """Candidate rows for values similar to ``key``, narrowed by an index on each backend.
+# Nearest values looked at per searched key on PostgreSQL. Values one edit away share all but
+# at most three trigrams, so they come first in trigram distance; 50 leaves ample room.
+NEAREST = 50
 
-    One edit leaves either the first or the last half of the string intact, so on SQLite a
-    prefix-or-suffix match finds every candidate; on PostgreSQL the trigram index on the
-    folded value does (one edit changes at most three trigrams).
-    """
+
+def _candidates_postgres(key: IdentityKey, live: Q) -> list[int]:
+    """Ids of the values nearest to ``key`` by trigram distance (GiST index, KNN order)."""
     folded = fold_lookalikes(key.value)
-    if connection.vendor == "postgresql":
-        return Q(scheme=key.scheme, folded__trigram_similar=folded)
+    return list(
+        IdentityKeyEntry.objects.filter(live)
+        .exclude(value=key.value)
+        .alias(distance=TrigramDistance("folded", folded))
+        .order_by("distance")
+        .values_list("id", flat=True)[:NEAREST]
+    )
+
+
+def _candidates_q(key: IdentityKey) -> Q:
+    """One edit leaves the first or the last half of a string intact: a prefix-or-suffix
+    match finds every candidate (a scan, acceptable on the development database)."""
+    folded = fold_lookalikes(key.value)
     half = max(len(folded) // 2, 1)
     return Q(scheme=key.scheme) & (
         Q(folded__startswith=folded[:half]) | Q(folded__endswith=folded[-half:])
@@ -61,14 +73,27 @@ def is_similar(candidate: str, key: IdentityKey) -> bool:
     )
 
 
-def similar_entries(keys: list[IdentityKey]) -> list[IdentityKeyEntry]:
-    """Index rows whose value is similar (not equal) to one of ``keys``."""
+def similar_entries(keys: list[IdentityKey], *, live: Q | None = None) -> list[IdentityKeyEntry]:
+    """Index rows whose value is similar (not equal) to one of ``keys``.
+
+    ``live`` narrows the rows looked at (e.g. to live entries) before the nearest are taken.
+    """
     if not keys:
         return []
-    q = Q()
-    for key in keys:
-        q |= similar_entries_q(key)
-    candidates = IdentityKeyEntry.objects.filter(q).select_related("registration")
+    live = live if live is not None else Q()
+    if connection.vendor == "postgresql":
+        # Keys of several schemes often share one value (a number that could be a trademark
+        # or a copyright): one nearest-neighbour query per distinct value.
+        distinct = {fold_lookalikes(k.value): k for k in keys}.values()
+        ids = {pk for key in distinct for pk in _candidates_postgres(key, live)}
+        candidates = IdentityKeyEntry.objects.filter(pk__in=ids)
+    else:
+        q = Q()
+        for key in keys:
+            q |= _candidates_q(key)
+        candidates = IdentityKeyEntry.objects.filter(live & q)
     return [
-        e for e in candidates if any(is_similar(e.value, k) for k in keys if k.scheme == e.scheme)
+        entry
+        for entry in candidates
+        if any(is_similar(entry.value, k) for k in keys if k.scheme == entry.scheme)
     ]
