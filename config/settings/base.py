@@ -102,6 +102,26 @@ STATIC_ROOT = VAR_DIR / "static"
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="registry@localhost")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+ALERT_EMAIL_SUBJECT_PREFIX = env.str("ALERT_EMAIL_SUBJECT_PREFIX", default="[Collateral Registry] ")
+
+# Alert webhooks: HMAC-signed POSTs, retried with exponential back-off for a day.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=60)
+WEBHOOK_RETRY_MAX_DELAY_SECONDS = env.int("WEBHOOK_RETRY_MAX_DELAY_SECONDS", default=4 * 3600)
+WEBHOOK_RETRY_WINDOW_SECONDS = env.int("WEBHOOK_RETRY_WINDOW_SECONDS", default=24 * 3600)
+# Receivers on loopback (development, tests) or private networks (a bank's on-premises
+# endpoint reached over a private link) must be allowed explicitly: in a shared service they
+# would let one lender make the service call its own internal endpoints.
+WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=False)
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
+# The service's own public host names beyond ALLOWED_HOSTS; webhooks may not point at them.
+WEBHOOK_FORBIDDEN_HOSTS = env.list("WEBHOOK_FORBIDDEN_HOSTS", default=[])
+# Fernet keys that encrypt webhook secrets at rest; the first encrypts, all decrypt (rotation).
+# Empty: one key derived from SECRET_KEY.
+WEBHOOK_SECRET_KEYS = env.list("WEBHOOK_SECRET_KEYS", default=[])
+# A notification claimed by a sender that died is claimable again after this long.
+NOTIFICATION_CLAIM_LEASE_SECONDS = env.int("NOTIFICATION_CLAIM_LEASE_SECONDS", default=600)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -132,6 +152,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # alert enums share field names ("kind", "status") with the registry's
+    "ENUM_NAME_OVERRIDES": {
+        "AlertKindEnum": "registry.models.alerts.AlertKind",
+        "AlertStatusEnum": "registry.models.alerts.AlertStatus",
+        "AlertSeverityEnum": "registry.models.alerts.AlertSeverity",
+    },
 }
 
 CACHES = {
@@ -158,6 +184,9 @@ else:
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
         "store_processed": False,
     }
+    # The transport does not create its folders; without them publishing fails.
+    for _folder in ("queue", "control", "processed"):
+        (VAR_DIR / "celery" / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]

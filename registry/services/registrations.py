@@ -24,6 +24,7 @@ from registry.items import MAX_ITEMS, ItemInput
 from registry.models import CollateralItem, IdentityKeyEntry, LedgerHead, Registration
 from registry.selectors.priority import Conflict, conflicts_for_keys
 from registry.selectors.similar import fold_lookalikes
+from registry.services.duplicates import duplicate_check_on_commit
 from registry.services.ledger import counter_next, ledger_append, ledger_lock, ledger_now
 
 UNSET: Any = object()
@@ -196,6 +197,7 @@ def registration_create(
             "conflicts": _conflict_payload(conflicts),
         },
     )
+    duplicate_check_on_commit([registration.pk])
     return RegistrationResult(registration=registration, conflicts=conflicts)
 
 
@@ -316,6 +318,8 @@ def registration_amend(
             "conflicts": _conflict_payload(conflicts),
         },
     )
+    if add_items or remove_item_ids:
+        duplicate_check_on_commit([registration.pk])
     return RegistrationResult(registration=registration, conflicts=conflicts)
 
 
@@ -367,6 +371,7 @@ def registration_discharge(*, actor: Actor, number: str) -> Registration:
         occurred_at=now,
         payload={},
     )
+    duplicate_check_on_commit([registration.pk])
     return registration
 
 
@@ -398,6 +403,7 @@ def registrations_expire_due(*, limit: int = 1000) -> int:
                     occurred_at=now,
                     payload={"expires_at": registration.expires_at},
                 )
+            duplicate_check_on_commit([registration.pk for registration in due])
         expired += len(due)
         if len(due) < limit:
             return expired

@@ -1,0 +1,277 @@
+"""Raising, reconciling, acknowledging and resolving alerts.
+
+Every scan works the same way: it computes the alerts that *should* be unresolved within its
+scope (:class:`AlertSpec`) and :func:`alerts_reconcile` makes the table agree — it opens the
+missing ones (writing their outbox rows in the same transaction), resolves the ones whose
+condition ended and refreshes the details of the rest. A scan that runs twice therefore
+changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from registry.actors import Actor
+from registry.exceptions import InvalidState, NotFound
+from registry.models import Alert
+from registry.models.alerts import UNRESOLVED, AlertStatus, NotificationEvent
+from registry.services.bulk import bulk_insert
+
+logger = logging.getLogger("registry.jobs")
+
+# pg_advisory_xact_lock(namespace, n): one lock per kind of alert.
+_LOCK_NAMESPACE = 0x52474131  # "RGA1"
+
+
+def jsonable(data: Any) -> Any:
+    """``data`` as the database will give it back, so stored and computed values compare."""
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+@dataclass(frozen=True)
+class AlertSpec:
+    """An alert that should be unresolved: what a scan found about one subject."""
+
+    organization_id: int
+    kind: str
+    subject_key: str
+    registration_id: int
+    severity: str
+    message_code: str
+    message_params: dict[str, Any]
+    details: dict[str, Any]
+    item_id: int | None = None
+    related_registration_ids: tuple[int, ...] = ()
+
+    @property
+    def key(self) -> tuple[int, str]:
+        return (self.organization_id, self.subject_key)
+
+
+@dataclass
+class JobResult:
+    """What one run of a job did; logged as one line and printed by ``run_job``."""
+
+    job: str
+    scanned: int = 0
+    found: int = 0
+    opened: int = 0
+    resolved: int = 0
+    updated: int = 0
+    sent: int = 0
+    failed: int = 0
+    duration: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+    _started: float = field(default_factory=time.monotonic, repr=False)
+
+    @property
+    def changed(self) -> int:
+        return self.opened + self.resolved + self.updated + self.sent + self.failed
+
+    def add(self, counts: ReconcileCounts) -> None:
+        self.opened += counts.opened
+        self.resolved += counts.resolved
+        self.updated += counts.updated
+
+    def finish(self) -> JobResult:
+        self.duration = time.monotonic() - self._started
+        logger.info("%s", self.summary())
+        return self
+
+    def summary(self) -> str:
+        parts = [
+            f"{self.job}: scanned={self.scanned} found={self.found}",
+            f"changed={self.changed} (opened={self.opened} resolved={self.resolved}"
+            f" updated={self.updated} sent={self.sent} failed={self.failed})",
+            *(f"{k}={v}" for k, v in self.extra.items()),
+            f"in {self.duration:.3f}s",
+        ]
+        return " ".join(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+        data["changed"] = self.changed
+        return data
+
+
+@dataclass(frozen=True)
+class ReconcileCounts:
+    opened: int = 0
+    resolved: int = 0
+    updated: int = 0
+
+
+def alerts_lock(kind: str) -> None:
+    """Serialize the writers of one kind of alert until the current transaction ends.
+
+    The race it closes: two checks (an incremental duplicate check and the hourly scan, or
+    two workers' checks) computing the same missing alert would both insert it, and the
+    second would fail on the one-unresolved-alert constraint. On SQLite every transaction
+    starts IMMEDIATE (see settings), which serializes writers already.
+    """
+    assert transaction.get_connection().in_atomic_block, "alerts_lock needs a transaction"
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                [_LOCK_NAMESPACE, zlib.crc32(kind.encode()) & 0x7FFFFFFF],
+            )
+
+
+def _new_alert(spec: AlertSpec, now: datetime) -> Alert:
+    return Alert(
+        organization_id=spec.organization_id,
+        kind=spec.kind,
+        registration_id=spec.registration_id,
+        item_id=spec.item_id,
+        subject_key=spec.subject_key,
+        severity=spec.severity,
+        message_code=spec.message_code,
+        message_params=spec.message_params,
+        details=spec.details,
+        status=AlertStatus.OPEN,
+        created_at=now,
+    )
+
+
+def _open(specs: list[AlertSpec], now: datetime) -> list[Alert]:
+    alerts = bulk_insert(Alert, [_new_alert(s, now) for s in specs])
+    through = Alert.related_registrations.through
+    bulk_insert(
+        through,
+        [
+            through(alert_id=alert.pk, registration_id=rid)
+            for spec, alert in zip(specs, alerts, strict=True)
+            for rid in spec.related_registration_ids
+        ],
+    )
+    return alerts
+
+
+def alerts_reconcile(
+    *,
+    kind: str,
+    specs: Iterable[AlertSpec],
+    existing: QuerySet[Alert],
+    resolution: str,
+    now: datetime | None = None,
+) -> ReconcileCounts:
+    """Make the unresolved alerts in ``existing`` (a scan's scope) match ``specs``.
+
+    Callers hold :func:`alerts_lock` for ``kind`` in the same transaction. Opening writes the
+    outbox rows; resolving writes webhook ``alert.resolved`` rows.
+    """
+    from registry.services.notifications import notifications_enqueue
+
+    now = now or timezone.now()
+    wanted = {spec.key: spec for spec in specs}
+    # plain rows, not model instances: a full scan compares every unresolved alert
+    rows = existing.filter(kind=kind, status__in=UNRESOLVED).values_list(
+        "id",
+        "organization_id",
+        "subject_key",
+        "severity",
+        "message_code",
+        "message_params",
+        "details",
+    )
+    current = {(org, subject): (pk, stored) for pk, org, subject, *stored in rows}
+    missing = [spec for key, spec in wanted.items() if key not in current]
+    gone = [pk for key, (pk, _stored) in current.items() if key not in wanted]
+
+    changed: list[Alert] = []
+    for key, (pk, stored) in current.items():
+        spec = wanted.get(key)
+        if spec is None:
+            continue
+        fresh = [
+            spec.severity,
+            spec.message_code,
+            jsonable(spec.message_params),
+            jsonable(spec.details),
+        ]
+        if stored != fresh:
+            severity, code, params, details = fresh
+            changed.append(
+                Alert(
+                    pk=pk,
+                    severity=severity,
+                    message_code=code,
+                    message_params=params,
+                    details=details,
+                    updated_at=now,
+                )
+            )
+    if changed:
+        Alert.objects.bulk_update(
+            changed,
+            ["severity", "message_code", "message_params", "details", "updated_at"],
+            batch_size=500,
+        )
+
+    resolved = 0
+    for start in range(0, len(gone), 900):
+        resolved += Alert.objects.filter(
+            pk__in=gone[start : start + 900], status__in=UNRESOLVED
+        ).update(
+            status=AlertStatus.RESOLVED, resolved_at=now, resolution=resolution, updated_at=now
+        )
+    if missing:
+        opened = _open(missing, now)
+        notifications_enqueue(alerts=opened, event=NotificationEvent.OPENED, now=now)
+    if gone:
+        notifications_enqueue(
+            alerts=[
+                Alert(pk=pk, kind=kind, organization_id=key[0])
+                for key, (pk, _stored) in current.items()
+                if key not in wanted
+            ],
+            event=NotificationEvent.RESOLVED,
+            now=now,
+        )
+    return ReconcileCounts(opened=len(missing), resolved=resolved, updated=len(changed))
+
+
+@transaction.atomic
+def alert_acknowledge(*, actor: Actor, alert_id: int) -> Alert:
+    """Mark one of the actor's organization's alerts as seen; acknowledging twice is a no-op.
+
+    An acknowledged alert stays unresolved: it still resolves itself when its condition ends.
+    """
+    alert = (
+        Alert.objects.select_for_update()
+        .filter(pk=alert_id, organization=actor.organization)
+        .first()
+    )
+    if alert is None:
+        raise NotFound()
+    if alert.status == AlertStatus.RESOLVED:
+        raise InvalidState(_("This alert is already resolved."), extra={"status": alert.status})
+    if alert.status == AlertStatus.OPEN:
+        alert.status = AlertStatus.ACKNOWLEDGED
+        alert.acknowledged_at = timezone.now()
+        alert.acknowledged_by = actor.label
+        alert.acknowledged_by_user = actor.user
+        alert.save(
+            update_fields=[
+                "status",
+                "acknowledged_at",
+                "acknowledged_by",
+                "acknowledged_by_user",
+                "updated_at",
+            ]
+        )
+    return alert

@@ -1,0 +1,252 @@
+"""Duplicate pledges: the same identity key live in more than one registration.
+
+Two ways in, one truth. The hourly full scan groups every live identity-index row in one
+streamed query; the incremental check, queued after each registration, amendment, discharge
+or expiry commits, looks at just the keys of the registrations that changed and their
+neighbours. Both compute the same :class:`AlertSpec` set for what they look at and hand it
+to :func:`alerts_reconcile`, so they agree on what is open (``tests/alerts`` checks it).
+
+A *colliding set* is the set of registrations live on one key; keys with the same set share
+one alert per secured party involved (DESIGN §3: "once per set of colliding registrations").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Aggregate, CharField, F, Max, Min, QuerySet
+from django.utils import timezone
+
+from collateral.kinds.base import IdentityKey
+from registry.models import Alert, IdentityKeyEntry, Organization, Registration
+from registry.models.alerts import AlertKind, AlertSeverity
+from registry.selectors.priority import CHUNK, live_entries_q
+from registry.services.alerts import AlertSpec, JobResult, alerts_lock, alerts_reconcile
+
+logger = logging.getLogger("registry.jobs")
+
+KIND = AlertKind.DUPLICATE_PLEDGE
+RESOLUTION = "collision_ended"
+SUBJECT_MAX = 255
+# Keys listed in the message; every key is in the details.
+MESSAGE_KEYS = 3
+
+
+class _RegistrationIds(Aggregate):
+    """The grouped registration ids: ARRAY_AGG on PostgreSQL, GROUP_CONCAT elsewhere."""
+
+    function = "GROUP_CONCAT"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, function="ARRAY_AGG", **extra_context)
+
+
+def _ids(value) -> tuple[int, ...]:
+    if isinstance(value, str):
+        value = value.split(",")
+    return tuple(sorted({int(v) for v in value}))
+
+
+def colliding_keys(entries: QuerySet[IdentityKeyEntry]) -> Iterator[tuple[IdentityKey, tuple]]:
+    """Keys held by more than one registration among ``entries``, with those registrations.
+
+    One grouped query, streamed: ``GROUP BY scheme, value HAVING MIN(registration_id) <
+    MAX(registration_id)`` (that is, more than one distinct registration, but computable by a
+    hash aggregate without sorting for COUNT(DISTINCT)).
+    """
+    rows = (
+        entries.order_by()
+        .values("scheme", "value")
+        .annotate(
+            low=Min("registration_id"),
+            high=Max("registration_id"),
+            registration_ids=_RegistrationIds("registration_id"),
+        )
+        .filter(low__lt=F("high"))
+        .values_list("scheme", "value", "registration_ids")
+    )
+    for scheme, value, registration_ids in rows.iterator(chunk_size=5000):
+        yield IdentityKey(scheme, value), _ids(registration_ids)
+
+
+def _subject_key(numbers: list[str]) -> str:
+    joined = ",".join(numbers)
+    if len(joined) <= SUBJECT_MAX - 4:
+        return f"dup:{joined}"
+    return "dup:sha256:" + hashlib.sha256(joined.encode()).hexdigest()
+
+
+def _specs(collisions: dict[tuple[int, ...], list[IdentityKey]]) -> list[AlertSpec]:
+    """One alert per secured party involved in each colliding set."""
+    registration_ids = sorted({rid for ids in collisions for rid in ids})
+    registrations: dict[int, tuple[str, int]] = {}
+    for start in range(0, len(registration_ids), CHUNK):
+        registrations.update(
+            (pk, (number, party))
+            for pk, number, party in Registration.objects.filter(
+                pk__in=registration_ids[start : start + CHUNK]
+            ).values_list("pk", "number", "secured_party_id")
+        )
+    codes = dict(
+        Organization.objects.filter(
+            pk__in={party for _n, party in registrations.values()}
+        ).values_list("pk", "code")
+    )
+    specs: list[AlertSpec] = []
+    for ids, keys in collisions.items():
+        members = sorted((registrations[i][0], i, registrations[i][1]) for i in ids)
+        numbers = [number for number, _i, _p in members]
+        keys = sorted(keys)
+        details = {
+            "registrations": [
+                {"registration_number": number, "secured_party": codes[party]}
+                for number, _i, party in members
+            ],
+            "keys": [k.as_dict() for k in keys],
+        }
+        shown = ", ".join(f"{k.scheme} {k.value}" for k in keys[:MESSAGE_KEYS])
+        if len(keys) > MESSAGE_KEYS:
+            shown += f" (+{len(keys) - MESSAGE_KEYS})"
+        for party in sorted({p for _n, _i, p in members}):
+            own_number, own_id, _p = next(m for m in members if m[2] == party)
+            specs.append(
+                AlertSpec(
+                    organization_id=party,
+                    kind=KIND,
+                    subject_key=_subject_key(numbers),
+                    registration_id=own_id,
+                    severity=AlertSeverity.CRITICAL,
+                    message_code="duplicate_pledge",
+                    message_params={
+                        "number": own_number,
+                        "keys": shown,
+                        "others": ", ".join(n for n in numbers if n != own_number),
+                    },
+                    details=details,
+                    related_registration_ids=tuple(i for _n, i, _p in members),
+                )
+            )
+    return specs
+
+
+def _collisions(
+    rows: Iterable[tuple[IdentityKey, tuple[int, ...]]],
+) -> dict[tuple[int, ...], list[IdentityKey]]:
+    collisions: dict[tuple[int, ...], list[IdentityKey]] = defaultdict(list)
+    for key, ids in rows:
+        collisions[ids].append(key)
+    return collisions
+
+
+@transaction.atomic
+def duplicate_pledges_scan(*, now: datetime | None = None) -> JobResult:
+    """The full scan: every live key, one grouped and streamed query; reconcile every alert."""
+    result = JobResult("duplicate_pledges")
+    alerts_lock(KIND)
+    now = now or timezone.now()
+    live = IdentityKeyEntry.objects.filter(live_entries_q(now))
+    collisions = _collisions(colliding_keys(live))
+    specs = _specs(collisions)
+    result.scanned = live.count()
+    result.found = len(collisions)
+    result.extra["colliding_keys"] = sum(len(keys) for keys in collisions.values())
+    result.add(
+        alerts_reconcile(
+            kind=KIND, specs=specs, existing=Alert.objects.all(), resolution=RESOLUTION, now=now
+        )
+    )
+    return result.finish()
+
+
+def _keys_by_scheme(keys: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    by_scheme: dict[str, set[str]] = defaultdict(set)
+    for scheme, value in keys:
+        by_scheme[scheme].add(value)
+    return {scheme: sorted(values) for scheme, values in by_scheme.items()}
+
+
+def _live_on_keys(keys: Iterable[tuple[str, str]], now: datetime) -> Iterator[QuerySet]:
+    """Live index rows on ``keys``: one indexed query per scheme and chunk of values."""
+    for scheme, values in _keys_by_scheme(keys).items():
+        for start in range(0, len(values), CHUNK):
+            yield IdentityKeyEntry.objects.filter(
+                live_entries_q(now), scheme=scheme, value__in=values[start : start + CHUNK]
+            )
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+@transaction.atomic
+def duplicate_pledges_check(*, registration_ids: Iterable[int], now=None) -> JobResult:
+    """The incremental check after ``registration_ids`` changed (new, amended, ended).
+
+    Scope: the changed registrations plus every registration live on any key they hold or
+    held (their neighbours). Every colliding set that contains a member of the scope is
+    recomputed in full — all of a set's keys are held by each member — and so are the alerts
+    linked to the scope. Sets outside it did not change.
+    """
+    result = JobResult("duplicate_pledges_check")
+    alerts_lock(KIND)
+    now = now or timezone.now()
+    changed = sorted(set(registration_ids))
+    touched: set[tuple[str, str]] = set()
+    for chunk in _chunks(changed):
+        touched.update(
+            IdentityKeyEntry.objects.filter(registration_id__in=chunk).values_list(
+                "scheme", "value"
+            )
+        )
+    scope = set(changed)
+    for entries in _live_on_keys(touched, now):
+        scope.update(entries.values_list("registration_id", flat=True))
+    live_keys: set[tuple[str, str]] = set()
+    for chunk in _chunks(sorted(scope)):
+        live_keys.update(
+            IdentityKeyEntry.objects.filter(
+                live_entries_q(now), registration_id__in=chunk
+            ).values_list("scheme", "value")
+        )
+    rows = [row for entries in _live_on_keys(live_keys, now) for row in colliding_keys(entries)]
+    collisions = _collisions(rows)
+    result.scanned, result.found = len(live_keys), len(collisions)
+    result.extra["scope"] = len(scope)
+    existing_ids: set[int] = set()
+    for chunk in _chunks(sorted(scope)):
+        existing_ids.update(
+            Alert.objects.filter(kind=KIND, related_registrations__in=chunk).values_list(
+                "pk", flat=True
+            )
+        )
+    existing = Alert.objects.filter(pk__in=sorted(existing_ids))
+    # Only sets touching the scope may be opened here (all found ones do, by construction).
+    specs = [s for s in _specs(collisions) if scope.intersection(s.related_registration_ids)]
+    result.add(
+        alerts_reconcile(kind=KIND, specs=specs, existing=existing, resolution=RESOLUTION, now=now)
+    )
+    return result.finish()
+
+
+def _queue_check(registration_ids: list[int]) -> None:
+    from registry.tasks import duplicate_pledges_check as task
+
+    task.delay(registration_ids=registration_ids)
+
+
+def duplicate_check_on_commit(registration_ids: Iterable[int]) -> None:
+    """Queue the incremental check for after the current transaction commits.
+
+    ``robust``: the registration has committed by then; if the broker is down the failure is
+    logged and the hourly full scan catches up, rather than the caller seeing an error.
+    """
+    ids = sorted(set(registration_ids))
+    if ids:
+        transaction.on_commit(lambda: _queue_check(ids), robust=True)

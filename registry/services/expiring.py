@@ -1,0 +1,106 @@
+"""Expiring registrations: an alert as each threshold (30, 7, 1 days by default) is crossed.
+
+One registration has at most one unresolved expiring alert: the most urgent threshold it has
+crossed. The subject names the registration, the threshold and the expiry it refers to, so an
+extension (a new expiry) re-arms the thresholds, while a daily run that finds nothing new
+changes nothing. Alerts resolve when they stop applying: a more urgent threshold superseded
+them, or the registration was extended, discharged or has expired.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from registry.choices import RegistrationStatus
+from registry.models import Alert, AlertSettings, Registration
+from registry.models.alerts import DEFAULT_EXPIRING_THRESHOLDS, AlertKind, AlertSeverity
+from registry.services.alerts import AlertSpec, JobResult, alerts_lock, alerts_reconcile
+from registry.services.registrations import registrations_expire_due
+
+KIND = AlertKind.EXPIRING
+RESOLUTION = "no_longer_due"
+
+
+def expiring_thresholds() -> dict[int, tuple[int, ...]]:
+    """Thresholds in days per organization that changed the defaults."""
+    return {
+        organization_id: tuple(sorted(set(thresholds)))
+        for organization_id, thresholds in AlertSettings.objects.values_list(
+            "organization_id", "expiring_thresholds"
+        )
+        if thresholds
+    }
+
+
+def _severity(threshold: int) -> str:
+    if threshold <= 1:
+        return AlertSeverity.CRITICAL
+    if threshold <= 7:
+        return AlertSeverity.WARNING
+    return AlertSeverity.INFO
+
+
+def _specs(
+    now: datetime, configured: dict[int, tuple[int, ...]], result: JobResult
+) -> list[AlertSpec]:
+    horizon = max([*DEFAULT_EXPIRING_THRESHOLDS, *(max(t) for t in configured.values())])
+    due = (
+        Registration.objects.filter(
+            status=RegistrationStatus.ACTIVE,
+            expires_at__gt=now,
+            expires_at__lte=now + timedelta(days=horizon),
+        )
+        .order_by()
+        .values_list("pk", "number", "secured_party_id", "expires_at")
+    )
+    specs: list[AlertSpec] = []
+    for pk, number, party, expires_at in due.iterator(chunk_size=2000):
+        result.scanned += 1
+        thresholds = configured.get(party, DEFAULT_EXPIRING_THRESHOLDS)
+        remaining = expires_at - now
+        crossed = [t for t in thresholds if remaining <= timedelta(days=t)]
+        if not crossed:
+            continue
+        threshold = min(crossed)
+        stamp = expires_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        expires_on = timezone.localtime(expires_at).date().isoformat()
+        spec = AlertSpec(
+            organization_id=party,
+            kind=KIND,
+            subject_key=f"exp:{number}:{threshold}d:{stamp}",
+            registration_id=pk,
+            severity=_severity(threshold),
+            message_code="expiring",
+            message_params={"number": number, "threshold": threshold, "expires_on": expires_on},
+            details={
+                "registration_number": number,
+                "threshold_days": threshold,
+                "expires_at": expires_at,
+            },
+        )
+        specs.append(spec)
+    return specs
+
+
+def expiring_scan(*, now: datetime | None = None) -> JobResult:
+    """The daily job: record the expiries that passed, then raise and resolve expiring alerts."""
+    result = JobResult("expiring")
+    result.extra["expired"] = registrations_expire_due()
+    with transaction.atomic():
+        alerts_lock(KIND)
+        now = now or timezone.now()
+        specs = _specs(now, expiring_thresholds(), result)
+        result.found = len(specs)
+        result.add(
+            alerts_reconcile(
+                kind=KIND,
+                specs=specs,
+                existing=Alert.objects.all(),
+                resolution=RESOLUTION,
+                now=now,
+            )
+        )
+    return result.finish()

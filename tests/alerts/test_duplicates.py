@@ -1,0 +1,236 @@
+"""Duplicate-pledge alerts: incremental check after commit, full scan, resolution."""
+
+import threading
+
+import pytest
+from django.core.management import call_command
+from django.db import connections
+
+from registry.items import items_validate
+from registry.models import Alert, Registration
+from registry.selectors.ledger import ledger_verify
+from registry.services.duplicates import duplicate_pledges_check, duplicate_pledges_scan
+from registry.services.registrations import registration_amend, registration_discharge
+from tests.alerts.conftest import needs_postgres, register
+from tests.factories import (
+    OrganizationFactory,
+    actor_for,
+    ear_tag,
+    ip_item,
+    livestock_item,
+    patent_number,
+    receipt_item,
+    registration_payload,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def open_alerts(**filters):
+    return Alert.objects.filter(kind="duplicate_pledge", status__in=["open", "acknowledged"])
+
+
+def alert_set():
+    """What is unresolved, comparably: (organization, subject, registration, details)."""
+    return {
+        (a.organization.code, a.subject_key, a.registration.number, str(sorted(a.details)))
+        for a in open_alerts().select_related("organization", "registration")
+    }
+
+
+def test_registration_over_http_raises_an_alert_for_every_secured_party(
+    client_a, client_b, eager_celery, django_capture_on_commit_callbacks
+):
+    number = patent_number()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client_a.post(
+            "/api/v1/registrations/", registration_payload(ip_item(number)), format="json"
+        ).json()["registration_number"]
+    assert not open_alerts().exists()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client_b.post(
+            "/api/v1/registrations/", registration_payload(ip_item(number)), format="json"
+        )
+    assert response.status_code == 201
+    assert callbacks, "the check is queued after commit"
+    second = response.json()["registration_number"]
+    alerts = {a.organization.code: a for a in open_alerts().select_related("organization")}
+    assert set(alerts) == {"BANKA", "BANKB"}
+    assert alerts["BANKA"].registration.number == first
+    assert alerts["BANKB"].registration.number == second
+    assert alerts["BANKA"].subject_key == alerts["BANKB"].subject_key
+    assert alerts["BANKA"].details["keys"] == [{"scheme": "cn_patent", "value": number}]
+    assert alerts["BANKA"].severity == "critical"
+    assert second in alerts["BANKA"].message
+    # the full scan agrees and changes nothing
+    assert duplicate_pledges_scan().changed == 0
+
+
+def test_keys_with_the_same_colliding_set_share_one_alert(actor_a, actor_b):
+    tags = [ear_tag(), ear_tag(), ear_tag()]
+    first = register(actor_a, livestock_item(tags))
+    second = register(actor_b, livestock_item(tags[:2]))
+    result = duplicate_pledges_check(registration_ids=[second.pk])
+    assert result.opened == 2
+    alert = open_alerts().get(organization=actor_a.organization)
+    assert alert.subject_key == f"dup:{first.number},{second.number}"
+    assert [k["value"] for k in alert.details["keys"]] == sorted(tags[:2])
+    assert set(alert.related_registrations.values_list("number", flat=True)) == {
+        first.number,
+        second.number,
+    }
+
+
+def test_discharge_resolves_and_a_third_pledge_moves_the_set(actor_a, actor_b, bank_a):
+    number = patent_number()
+    first = register(actor_a, ip_item(number))
+    second = register(actor_b, ip_item(number))
+    duplicate_pledges_check(registration_ids=[second.pk])
+    third = register(actor_b, ip_item(number))
+    duplicate_pledges_check(registration_ids=[third.pk])
+    subjects = set(open_alerts().values_list("subject_key", flat=True))
+    assert subjects == {f"dup:{first.number},{second.number},{third.number}"}
+    assert open_alerts().count() == 2  # one per secured party, not per registration
+    assert Alert.objects.filter(status="resolved").count() == 2  # the pair set ended
+
+    registration_discharge(actor=actor_a, number=first.number)
+    duplicate_pledges_check(registration_ids=[first.pk])
+    assert set(open_alerts().values_list("organization__code", "subject_key")) == {
+        ("BANKB", f"dup:{second.number},{third.number}")
+    }
+    registration_discharge(actor=actor_b, number=third.number)
+    duplicate_pledges_check(registration_ids=[third.pk])
+    assert not open_alerts().exists()
+    resolved = Alert.objects.filter(organization=bank_a).latest("resolved_at")
+    assert resolved.status == "resolved" and resolved.resolution == "collision_ended"
+
+
+def test_discharge_through_the_service_hook_resolves(
+    actor_a, actor_b, eager_celery, django_capture_on_commit_callbacks
+):
+    number = patent_number()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = register(actor_a, ip_item(number))
+        register(actor_b, ip_item(number))
+    assert open_alerts().count() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        registration_discharge(actor=actor_a, number=first.number)
+    assert not open_alerts().exists()
+    assert Alert.objects.filter(status="resolved").count() == 2
+
+
+def test_amendment_removing_the_item_resolves_and_adding_it_back_reopens(
+    actor_a, actor_b, eager_celery, django_capture_on_commit_callbacks
+):
+    receipt = receipt_item()
+    with django_capture_on_commit_callbacks(execute=True):
+        register(actor_a, receipt)
+        second = register(actor_b, dict(receipt), ip_item())
+    assert open_alerts().count() == 2
+    item = second.items.get(kind="warehouse_receipt")
+    with django_capture_on_commit_callbacks(execute=True):
+        registration_amend(actor=actor_b, number=second.number, remove_item_ids=[item.pk])
+    assert not open_alerts().exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        registration_amend(
+            actor=actor_b, number=second.number, add_items=items_validate([dict(receipt)])
+        )
+    assert open_alerts().count() == 2
+    assert Alert.objects.filter(status="resolved").count() == 2
+
+
+def test_full_scan_finds_the_same_set_as_the_incremental_checks_on_a_seeded_registry():
+    call_command("seed_registry", registrations=300, duplicate_rate=0.08, seed=7, verbosity=0)
+    assert ledger_verify().ok
+    ids = list(Registration.objects.order_by("pk").values_list("pk", flat=True))
+    for pk in ids:  # as the after-commit hooks would have, one registration at a time
+        duplicate_pledges_check(registration_ids=[pk])
+    incremental = alert_set()
+    assert len(incremental) > 10
+
+    Alert.objects.all().delete()
+    first = duplicate_pledges_scan()
+    assert alert_set() == incremental
+    assert first.opened == len(incremental)
+    second = duplicate_pledges_scan()  # idempotent
+    assert second.changed == 0 and alert_set() == incremental
+    # and an incremental check over everything agrees with the scan too
+    assert duplicate_pledges_check(registration_ids=ids).changed == 0
+
+
+def test_scan_resolves_collisions_that_ended_by_expiry(actor_a, actor_b):
+    from tests.registry.test_services import _move_to_past
+
+    number = patent_number()
+    first = register(actor_a, ip_item(number))
+    register(actor_b, ip_item(number))
+    assert duplicate_pledges_scan().opened == 2
+    _move_to_past(first)
+    result = duplicate_pledges_scan()
+    assert result.resolved == 2 and not open_alerts().exists()
+
+
+def test_same_lender_pledging_twice_is_a_duplicate_too(actor_a):
+    number = patent_number()
+    register(actor_a, ip_item(number))
+    second = register(actor_a, ip_item(number))
+    duplicate_pledges_check(registration_ids=[second.pk])
+    assert open_alerts().count() == 1
+
+
+def test_unrelated_registrations_raise_nothing():
+    actor = actor_for(OrganizationFactory(code="SOLO"))
+    registration = register(actor, ip_item(), receipt_item())
+    assert duplicate_pledges_check(registration_ids=[registration.pk]).opened == 0
+    assert duplicate_pledges_scan().opened == 0
+
+
+def test_seeded_collateral_is_valid_and_keyed_as_the_services_would():
+    from registry.items import item_validate
+    from registry.models import CollateralItem
+
+    call_command("seed_registry", registrations=60, seed=3, verbosity=0)
+    kinds = set()
+    for item in CollateralItem.objects.prefetch_related("identity_keys"):
+        raw = {k: v for k, v in item.attributes.items() if v is not None}
+        validated = item_validate({"kind": item.kind, **raw})
+        assert validated.attributes == item.attributes
+        assert {(k.scheme, k.value) for k in validated.keys} == {
+            (e.scheme, e.value) for e in item.identity_keys.all()
+        }
+        kinds.add(item.kind)
+    assert kinds == {"ip", "warehouse_receipt", "livestock", "forest_right"}
+    assert ledger_verify().ok
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_checks_and_scan_open_each_alert_once(bank_a, bank_b, monkeypatch):
+    monkeypatch.setattr("registry.services.duplicates._queue_check", lambda ids: None)
+    number = patent_number()
+    register(actor_for(bank_a), ip_item(number))
+    second = register(actor_for(bank_b), ip_item(number))
+    barrier = threading.Barrier(3)
+    errors = []
+
+    def run(job):
+        try:
+            barrier.wait()
+            job()
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    jobs = [
+        lambda: duplicate_pledges_check(registration_ids=[second.pk]),
+        lambda: duplicate_pledges_check(registration_ids=[second.pk]),
+        duplicate_pledges_scan,
+    ]
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert Alert.objects.count() == 2 and open_alerts().count() == 2
