@@ -140,11 +140,31 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Collateral Registry API",
-    "DESCRIPTION": (
-        "Register pledges over movable assets and rights (intellectual property, warehouse "
-        "receipts, livestock, forest rights), search them before lending, value collateral "
-        "with haircuts and receive alerts. Authenticate with `Authorization: Bearer <api key>`."
-    ),
+    "DESCRIPTION": """
+Register pledges over movable assets and rights (intellectual property, warehouse receipts,
+livestock, forest rights), search them before lending, value collateral with haircuts and
+receive alerts.
+
+**Authentication.** Every call carries `Authorization: Bearer <api key>`; a missing, wrong or
+revoked key gets 401. Keys belong to one lender (organization) and have a role: `viewer`
+reads, `officer` also registers, amends, extends, discharges and values, `admin` also changes
+the haircut policy.
+
+**Errors.** Field errors come back as 400 in DRF's shape, nested like the request:
+`{"grantor": {"id_number": ["..."]}, "collateral": [{}, {"number": ["Check character ..."]}]}`.
+Other errors carry `{"detail": "...", "code": "..."}`: 403 `permission_denied`, 404
+`not_found`, 409 `invalid_state` (expired or discharged) or `conflict` (with `conflicts`, when
+`on_conflict` is `reject`), 422 `idempotency_key_reused`. Nothing is written when a request
+fails.
+
+**Retries.** POSTs that write accept an `Idempotency-Key` header: the same key and body replay
+the first response (header `Idempotent-Replayed: true`), the same key with another body gets
+422. Keys are kept 48 hours, per organization.
+
+**Times and money.** Times are ISO 8601 with offset (stored in UTC); amounts are decimal
+strings. Lists are paginated (`?page=`, 50 per page). Messages follow `Accept-Language`
+(`zh-hans` or `en`).
+""",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,

@@ -16,3 +16,7 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api_key": "10000
 
 # Files the code writes (dev signing key, demo key) go to a scratch folder, not var/.
 VAR_DIR = Path(tempfile.mkdtemp(prefix="registry-test-"))
+
+# Tasks that tests queue on a real broker go to a queue of their own: no development worker
+# on the same Redis ever picks them up.
+CELERY_TASK_DEFAULT_QUEUE = "registry-tests"

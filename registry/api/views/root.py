@@ -33,6 +33,8 @@ class ApiRootView(APIView):
             "search-certificates",
             "haircut-policy",
             "commodity-prices",
+            "alert-list",
+            "webhook-list",
             "schema",
             "docs",
         ]
