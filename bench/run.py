@@ -17,31 +17,11 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from bench_databases import drop_database, fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = "registry_bench_api"
-
-
-def _admin(url: str):
-    import psycopg
-
-    parts = urlsplit(url)
-    return psycopg.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password,
-        dbname="postgres",
-        autocommit=True,
-    )
-
-
-def _fresh_database(url: str) -> str:
-    with _admin(url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    return urlunsplit(urlsplit(url)._replace(path=f"/{BENCH_DB}"))
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float, float]:
@@ -58,7 +38,7 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         sys.exit("bench: set DATABASE_URL to a PostgreSQL server (SQLite proves nothing here).")
-    os.environ["DATABASE_URL"] = _fresh_database(url)
+    os.environ["DATABASE_URL"] = fresh_database(url, BENCH_DB)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     os.environ.setdefault("API_THROTTLE_RATE", "1000000/min")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
@@ -189,8 +169,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        with _admin(url) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        drop_database(url, BENCH_DB)
 
 
 if __name__ == "__main__":

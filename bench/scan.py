@@ -22,38 +22,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from bench_databases import drop_database, fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = "registry_bench"
 REGISTRATIONS_TIMED = 40
-
-
-def _admin_connect(url: str):
-    import psycopg
-
-    parts = urlsplit(url)
-    return psycopg.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password,
-        dbname="postgres",
-        autocommit=True,
-    )
-
-
-def _fresh_database(url: str) -> str:
-    with _admin_connect(url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-
-
-def _drop_database(url: str) -> None:
-    with _admin_connect(url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
 
 
 def _timed(fn):
@@ -171,7 +145,7 @@ def main() -> int:
     rows = []
     try:
         for size in (int(s) for s in args.sizes.split(",")):
-            bench_url = _fresh_database(url)
+            bench_url = fresh_database(url, BENCH_DB)
             print(f"bench-scan: {size:,} keys into {BENCH_DB} …", file=sys.stderr, flush=True)
             child = subprocess.run(  # noqa: S603 - this script, with the bench database
                 [sys.executable, __file__, "--measure", str(size)],
@@ -187,7 +161,7 @@ def main() -> int:
             rows.append(json.loads(child.stdout.strip().splitlines()[-1]))
     finally:
         if not args.keep:
-            _drop_database(url)
+            drop_database(url, BENCH_DB)
     _print(rows)
     return 0
 

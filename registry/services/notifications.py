@@ -244,15 +244,20 @@ def _send_mail(subject: str, body: str, to: str) -> None:
     EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to]).send(fail_silently=False)
 
 
+def notifications_due(*, channel: str, now: datetime, limit: int) -> list[int]:
+    """Ids of the claimable notifications of one channel, oldest due first."""
+    return list(
+        Notification.objects.filter(claimable_q(now), channel=channel)
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
 def notifications_send(*, now: datetime | None = None, limit: int = 500) -> JobResult:
     """Send the due immediate e-mails (duplicate pledges), each claimed before it is sent."""
     result = JobResult("notifications")
     now = now or timezone.now()
-    due = list(
-        Notification.objects.filter(claimable_q(now), channel=NotificationChannel.EMAIL)
-        .order_by("next_attempt_at", "id")
-        .values_list("pk", flat=True)[:limit]
-    )
+    due = notifications_due(channel=NotificationChannel.EMAIL, now=now, limit=limit)
     result.scanned = len(due)
     for pk in due:
         token = notifications_claim(Notification.objects.filter(pk=pk), now=now)

@@ -35,9 +35,9 @@ from registry.models import Notification, Webhook, WebhookDelivery
 from registry.models.alerts import AlertKind, NotificationChannel, NotificationStatus
 from registry.services.alerts import JobResult
 from registry.services.notifications import (
-    claimable_q,
     notification_finish,
     notifications_claim,
+    notifications_due,
 )
 from registry.services.webhook_targets import UnsafeWebhookUrl, post, webhook_target
 
@@ -172,11 +172,7 @@ def webhook_deliveries_send(*, now: datetime | None = None, limit: int = 200) ->
     """Attempt every due webhook notification once; failures are retried with back-off."""
     result = JobResult("webhooks")
     now = now or timezone.now()
-    due = list(
-        Notification.objects.filter(claimable_q(now), channel=NotificationChannel.WEBHOOK)
-        .order_by("next_attempt_at", "id")
-        .values_list("pk", flat=True)[:limit]
-    )
+    due = notifications_due(channel=NotificationChannel.WEBHOOK, now=now, limit=limit)
     result.scanned = len(due)
     for pk in due:
         token = notifications_claim(Notification.objects.filter(pk=pk), now=now)
