@@ -1,8 +1,8 @@
 """Database-side guarantees that code alone cannot give.
 
-On PostgreSQL: a trigger that refuses UPDATE and DELETE on the ledger, the pg_trgm extension,
-a GIN trigram index for fuzzy grantor-name search and a GiST trigram index for look-alike
-identifiers. On every backend: the single ledger head row that writers lock.
+On PostgreSQL: a trigger that refuses UPDATE and DELETE on the ledger, the pg_trgm extension
+and a GiST trigram index for fuzzy grantor-name search. On every backend: the single ledger head
+row that writers lock.
 """
 
 from django.db import migrations
@@ -22,15 +22,11 @@ POSTGRES_FORWARD = [
     BEFORE UPDATE OR DELETE ON registry_ledgerevent
     FOR EACH ROW EXECUTE FUNCTION registry_ledger_append_only()
     """,
+    # GiST: grantor names are searched nearest-first (ORDER BY <<-> LIMIT n).
     "CREATE INDEX IF NOT EXISTS reg_grantor_name_trgm ON registry_registration "
-    "USING gin (grantor_name gin_trgm_ops)",
-    # GiST, not GIN: look-alike search asks for the nearest values (ORDER BY <-> LIMIT n);
-    # a similarity threshold would match whole counties of numeric ear tags.
-    "CREATE INDEX IF NOT EXISTS idkey_folded_trgm ON registry_identitykeyentry "
-    "USING gist (folded gist_trgm_ops)",
+    "USING gist (grantor_name gist_trgm_ops)",
 ]
 POSTGRES_BACKWARD = [
-    "DROP INDEX IF EXISTS idkey_folded_trgm",
     "DROP INDEX IF EXISTS reg_grantor_name_trgm",
     "DROP TRIGGER IF EXISTS ledger_append_only ON registry_ledgerevent",
     "DROP FUNCTION IF EXISTS registry_ledger_append_only()",

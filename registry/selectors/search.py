@@ -6,7 +6,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.contrib.postgres.search import TrigramSimilarity
+from django.contrib.postgres.search import TrigramWordDistance
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
@@ -104,21 +104,43 @@ def _search_grantor_id(query: SearchQuery, now: datetime) -> list[SearchHit]:
 
 
 def _search_grantor_name(query: SearchQuery, now: datetime) -> list[SearchHit]:
+    """Registrations of this grantor name first (oldest first), then look-alike names.
+
+    On PostgreSQL the look-alikes are the nearest by trigram word distance (GiST index, KNN
+    order), so a name shared by thousands of registrations costs no sort of all of them; a
+    name inside a longer one ("绿谷农业" in "杭州绿谷农业有限公司") is near by word similarity.
+    """
     name = _normalize(query.grantor_name)
     qs = Registration.objects.all()
     if not query.include_inactive:
         qs = qs.active(now)
-    if connection.vendor == "postgresql":
-        qs = (
-            qs.annotate(similarity=TrigramSimilarity("grantor_name", name))
-            .filter(Q(grantor_name__trigram_similar=name) | Q(grantor_name__icontains=name))
-            .order_by("-similarity", "registered_at", "id")
+    exact_ids = list(
+        qs.filter(grantor_name=name)
+        .order_by("registered_at", "id")
+        .values_list("id", flat=True)[:MAX_RESULTS]
+    )
+    room = MAX_RESULTS - len(exact_ids)
+    similar_ids: list[int] = []
+    if room and connection.vendor == "postgresql":
+        nearest = (
+            qs.exclude(grantor_name=name)
+            .annotate(distance=TrigramWordDistance(name, "grantor_name"))
+            .order_by("distance")
+            .values_list("id", "distance")[:room]
         )
-    else:
-        qs = qs.filter(grantor_name__icontains=name).order_by("registered_at", "id")
-    rows = registrations_with_items(qs)[:MAX_RESULTS]
-    return [
-        SearchHit(r, MatchType.EXACT if r.grantor_name == name else MatchType.SIMILAR) for r in rows
+        similar_ids = [
+            pk for pk, distance in nearest if distance <= 1 - GRANTOR_NAME_MIN_SIMILARITY
+        ]
+    elif room:
+        similar_ids = list(
+            qs.exclude(grantor_name=name)
+            .filter(grantor_name__icontains=name)
+            .order_by("registered_at", "id")
+            .values_list("id", flat=True)[:room]
+        )
+    loaded = _load(exact_ids + similar_ids)
+    return [SearchHit(loaded[pk], MatchType.EXACT) for pk in exact_ids] + [
+        SearchHit(loaded[pk], MatchType.SIMILAR) for pk in similar_ids
     ]
 
 

@@ -7,8 +7,6 @@ never counted as duplicates.
 
 from __future__ import annotations
 
-from django.contrib.postgres.search import TrigramDistance
-from django.db import connection
 from django.db.models import Q
 
 from collateral.kinds.base import IdentityKey
@@ -40,31 +38,27 @@ def within_one_edit(a: str, b: str) -> bool:
     return a[i:] == b[i + 1 :]
 
 
-# Nearest values looked at per searched key on PostgreSQL. Values one edit away share all but
-# at most three trigrams, so they come first in trigram distance; 50 leaves ample room.
-NEAREST = 50
+# What folded identifiers are made of: digits, the letters folding keeps, separators.
+_ALPHABET = frozenset("0123456789ACEFGHJKMNPRTUVWXY-:./()")
+CHUNK = 2000
 
 
-def _candidates_postgres(key: IdentityKey, live: Q) -> list[int]:
-    """Ids of the values nearest to ``key`` by trigram distance (GiST index, KNN order)."""
-    folded = fold_lookalikes(key.value)
-    return list(
-        IdentityKeyEntry.objects.filter(live)
-        .exclude(value=key.value)
-        .alias(distance=TrigramDistance("folded", folded))
-        .order_by("distance")
-        .values_list("id", flat=True)[:NEAREST]
-    )
+def one_edit_variants(folded: str) -> set[str]:
+    """Every string one substitution, insertion or deletion away from ``folded`` (and itself).
 
-
-def _candidates_q(key: IdentityKey) -> Q:
-    """One edit leaves the first or the last half of a string intact: a prefix-or-suffix
-    match finds every candidate (a scan, acceptable on the development database)."""
-    folded = fold_lookalikes(key.value)
-    half = max(len(folded) // 2, 1)
-    return Q(scheme=key.scheme) & (
-        Q(folded__startswith=folded[:half]) | Q(folded__endswith=folded[-half:])
-    )
+    The alphabet is what identifiers are written with plus the characters of ``folded``, so
+    the set is a few hundred to two thousand strings: looked up in the (scheme, folded) index,
+    that finds every look-alike exactly, whatever prefix the registry's numbers share.
+    """
+    alphabet = _ALPHABET | set(folded)
+    variants = {folded}
+    for i in range(len(folded) + 1):
+        head, tail = folded[:i], folded[i:]
+        variants.update(head + c + tail for c in alphabet)
+        if tail:
+            variants.add(head + tail[1:])
+            variants.update(head + c + tail[1:] for c in alphabet)
+    return variants
 
 
 def is_similar(candidate: str, key: IdentityKey) -> bool:
@@ -76,24 +70,24 @@ def is_similar(candidate: str, key: IdentityKey) -> bool:
 def similar_entries(keys: list[IdentityKey], *, live: Q | None = None) -> list[IdentityKeyEntry]:
     """Index rows whose value is similar (not equal) to one of ``keys``.
 
-    ``live`` narrows the rows looked at (e.g. to live entries) before the nearest are taken.
+    ``live`` narrows the rows looked at (e.g. to live entries).
     """
-    if not keys:
-        return []
     live = live if live is not None else Q()
-    if connection.vendor == "postgresql":
-        # Keys of several schemes often share one value (a number that could be a trademark
-        # or a copyright): one nearest-neighbour query per distinct value.
-        distinct = {fold_lookalikes(k.value): k for k in keys}.values()
-        ids = {pk for key in distinct for pk in _candidates_postgres(key, live)}
-        candidates = IdentityKeyEntry.objects.filter(pk__in=ids)
-    else:
-        q = Q()
-        for key in keys:
-            q |= _candidates_q(key)
-        candidates = IdentityKeyEntry.objects.filter(live & q)
+    schemes_by_variant: dict[str, set[str]] = {}
+    for key in keys:
+        for variant in one_edit_variants(fold_lookalikes(key.value)):
+            schemes_by_variant.setdefault(variant, set()).add(key.scheme)
+    schemes = {key.scheme for key in keys}
+    variants = sorted(schemes_by_variant)
+    found: list[IdentityKeyEntry] = []
+    for start in range(0, len(variants), CHUNK):
+        found.extend(
+            IdentityKeyEntry.objects.filter(
+                live, scheme__in=schemes, folded__in=variants[start : start + CHUNK]
+            )
+        )
     return [
         entry
-        for entry in candidates
+        for entry in found
         if any(is_similar(entry.value, k) for k in keys if k.scheme == entry.scheme)
     ]
