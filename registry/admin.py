@@ -1,5 +1,9 @@
 """Operator and console views of the registry. Registrations and the ledger are read-only
-here: every change goes through the services so it lands in the ledger."""
+here: every change goes through the services so it lands in the ledger.
+
+Lender staff see only their own organization's rows; lenders, users, API keys and alert
+settings are the platform operator's (superusers only), so no lender can widen its own access.
+"""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -22,7 +26,38 @@ from registry.models import (
 )
 
 
+class OperatorOnlyAdmin(admin.ModelAdmin):
+    """Platform configuration: visible and editable by superusers only."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
+    """Read-only rows, scoped to the staff user's organization (superusers see all)."""
+
+    # path from the model to the organization whose rows these are
+    organization_lookup = "organization"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        organization_id = getattr(request.user, "organization_id", None) or -1
+        return queryset.filter(**{f"{self.organization_lookup}_id": organization_id})
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -34,13 +69,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(OperatorOnlyAdmin):
     list_display = ["code", "name", "notification_email", "created_at"]
     search_fields = ["code", "name"]
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(OperatorOnlyAdmin, BaseUserAdmin):
     list_display = [*BaseUserAdmin.list_display, "organization", "role"]
     list_filter = [*BaseUserAdmin.list_filter, "organization", "role"]
     fieldsets = [
@@ -50,7 +85,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(OperatorOnlyAdmin):
     list_display = [
         "prefix",
         "organization",
@@ -90,6 +125,7 @@ class CollateralItemInline(admin.TabularInline):
 
 @admin.register(Registration)
 class RegistrationAdmin(ReadOnlyAdmin):
+    organization_lookup = "secured_party"
     list_display = [
         "number",
         "secured_party",
@@ -106,6 +142,7 @@ class RegistrationAdmin(ReadOnlyAdmin):
 
 @admin.register(LedgerEvent)
 class LedgerEventAdmin(ReadOnlyAdmin):
+    organization_lookup = "registration__secured_party"
     list_display = ["sequence", "registration", "event", "actor", "occurred_at", "hash"]
     list_filter = ["event"]
     search_fields = ["registration__number", "hash"]
@@ -124,7 +161,7 @@ class SearchLogAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AlertSettings)
-class AlertSettingsAdmin(admin.ModelAdmin):
+class AlertSettingsAdmin(OperatorOnlyAdmin):
     list_display = ["organization", "expiring_thresholds"]
 
 
@@ -177,6 +214,7 @@ class WebhookAdmin(ReadOnlyAdmin):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    organization_lookup = "webhook__organization"
     list_display = [
         "attempted_at",
         "webhook",

@@ -17,6 +17,9 @@ from collateral.serializers import ExternalRegistrationSerializer, GrantorSerial
 from registry.exceptions import InvalidInput
 
 MAX_ITEMS = 500
+MAX_KEY_LENGTH = 200  # IdentityKeyEntry.value
+# 500 herds of 5,000 tags would be 2.5 million keys in one transaction: bounded instead.
+MAX_KEYS_PER_REQUEST = 20_000
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,7 @@ def _kind_error(raw: Any) -> dict[str, Any] | None:
     if not isinstance(raw, dict):
         return {"non_field_errors": [_("Each collateral item must be an object.")]}
     kinds = all_kinds()
-    if raw.get("kind") not in kinds:
+    if not isinstance(raw.get("kind"), str) or raw["kind"] not in kinds:
         choices = ", ".join(sorted(kinds))
         message = _("Unknown collateral kind; use one of: %(choices)s.") % {"choices": choices}
         return {"kind": [message]}
@@ -56,8 +59,10 @@ def _common_errors(raw: dict[str, Any], allowed: frozenset[str]) -> tuple[dict, 
             errors["external_registration"] = ext.errors
     unknown = sorted(set(raw) - allowed - set(COMMON_FIELDS))
     if unknown:
+        # echoed back, so made safe to encode (a lone surrogate would break the response)
+        shown = ", ".join(n.encode("utf-8", "backslashreplace").decode() for n in unknown)
         errors["non_field_errors"] = [
-            _("Unknown fields for this kind: %(fields)s.") % {"fields": ", ".join(unknown)}
+            _("Unknown fields for this kind: %(fields)s.") % {"fields": shown}
         ]
     return errors, external
 
@@ -92,11 +97,21 @@ def _validate_all(raw_items: list[Any]) -> tuple[list[ItemInput | None], list[di
                 errors[index] = item_errors
                 continue
             attributes = serializer.child.to_representation(serializer.validated_data[position])
+            keys = tuple(dict.fromkeys(kind.identity_keys(attributes)))
+            too_long = [k for k in keys if len(k.value) > MAX_KEY_LENGTH]
+            if too_long:
+                errors[index] = {
+                    "non_field_errors": [
+                        _("Identifier %(scheme)s is longer than %(max)d characters.")
+                        % {"scheme": too_long[0].scheme, "max": MAX_KEY_LENGTH}
+                    ]
+                }
+                continue
             results[index] = ItemInput(
                 kind=kind_code,
                 attributes=dict(attributes),
                 external_registration=external,
-                keys=tuple(dict.fromkeys(kind.identity_keys(attributes))),
+                keys=keys,
             )
     return results, errors
 
@@ -132,6 +147,15 @@ def items_validate(
     if any(errors):
         raise InvalidInput(extra={field: errors})
     items: list[ItemInput] = [item for item in results if item is not None]
+    if sum(len(item.keys) for item in items) > MAX_KEYS_PER_REQUEST:
+        raise InvalidInput(
+            extra={
+                field: [
+                    _("At most %(max)d identifiers (e.g. ear tags) in one request.")
+                    % {"max": MAX_KEYS_PER_REQUEST}
+                ]
+            }
+        )
     seen: dict[IdentityKey, int] = {}
     for index, item in enumerate(items):
         for key in item.keys:

@@ -9,15 +9,17 @@ from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.response import Response
 
 from registry.actors import Actor
-from registry.exceptions import IdempotencyKeyReused
+from registry.exceptions import IdempotencyKeyReused, InvalidInput
 from registry.models import IdempotencyRecord
 from registry.models.ledger import canonical_json
 
 HEADER = "Idempotency-Key"
 RETENTION = timedelta(hours=48)  # the contract promises at least 24 hours
+MAX_KEY_LENGTH = 255
 
 
 def _replay(record: IdempotencyRecord, request_hash: str) -> Response:
@@ -39,11 +41,19 @@ def idempotent(request, actor: Actor, handler: Callable[[], Response]) -> Respon
     key = request.headers.get(HEADER, "").strip()
     if not key:
         return handler()
+    if len(key) > MAX_KEY_LENGTH or not key.isprintable() or not key.isascii():
+        raise InvalidInput(
+            extra={
+                HEADER: [
+                    _("Use at most %(max)d printable ASCII characters.") % {"max": MAX_KEY_LENGTH}
+                ]
+            }
+        )
     body = request.data if isinstance(request.data, dict | list) else {}
     request_hash = hashlib.sha256(
         canonical_json({"path": request.path, "body": body}).encode()
     ).hexdigest()
-    lookup = {"organization": actor.organization, "key": key[:255]}
+    lookup = {"organization": actor.organization, "key": key}
     record = IdempotencyRecord.objects.filter(**lookup).first()
     if record is not None:
         return _replay(record, request_hash)
@@ -67,7 +77,7 @@ def idempotent(request, actor: Actor, handler: Callable[[], Response]) -> Respon
 
 def idempotency_records_purge() -> int:
     """Delete records past their retention; run daily."""
-    deleted, _ = IdempotencyRecord.objects.filter(
+    deleted, _by_model = IdempotencyRecord.objects.filter(
         created_at__lt=timezone.now() - RETENTION
     ).delete()
     return deleted

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -72,6 +73,8 @@ class Registration(models.Model):
         indexes = [
             models.Index(fields=["secured_party", "-registered_at"], name="reg_party_time_idx"),
             models.Index(fields=["grantor_name"], name="reg_grantor_name_idx"),
+            # grantor-ID search compares upper-cased (passport numbers are typed either way)
+            models.Index(Upper("grantor_id_number"), name="reg_grantor_id_upper_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -9,8 +10,12 @@ from datetime import datetime
 from django.contrib.postgres.search import TrigramWordDistance
 from django.db import connection
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 
+from collateral.choices import GrantorIdType
+from collateral.grantors import normalize_id_number
+from collateral.identifiers import IdentifierError
 from collateral.kinds.base import IdentityKey, all_kinds, get_kind
 from registry.choices import MatchType
 from registry.models import IdentityKeyEntry, Registration
@@ -19,6 +24,7 @@ from registry.selectors.registrations import registrations_with_items
 from registry.selectors.similar import similar_entries
 
 MAX_RESULTS = 200
+MAX_KEY_LENGTH = 200  # IdentityKeyEntry.value; longer text can match nothing
 GRANTOR_NAME_MIN_SIMILARITY = 0.3
 
 
@@ -52,7 +58,11 @@ def lookup_keys(identifier: str, kind: str = "") -> list[IdentityKey]:
     kinds = [get_kind(kind)] if kind else list(all_kinds().values())
     keys: list[IdentityKey] = []
     for k in kinds:
-        keys.extend(key for key in k.lookup_keys(identifier) if key not in keys)
+        keys.extend(
+            key
+            for key in k.lookup_keys(identifier)
+            if key not in keys and len(key.value) <= MAX_KEY_LENGTH
+        )
     return keys
 
 
@@ -94,9 +104,19 @@ def _search_identifier(query: SearchQuery, now: datetime) -> list[SearchHit]:
     return list(ordered.values())[:MAX_RESULTS]
 
 
+def grantor_id_candidates(text: str) -> set[str]:
+    """The stored forms a typed grantor ID may have: as a USCC, a resident ID, or as typed."""
+    candidates = {_normalize(text).upper()}
+    for id_type in (GrantorIdType.USCC, GrantorIdType.RESIDENT_ID):
+        with contextlib.suppress(IdentifierError):
+            candidates.add(normalize_id_number(id_type, text))
+    return {c for c in candidates if c}
+
+
 def _search_grantor_id(query: SearchQuery, now: datetime) -> list[SearchHit]:
-    grantor_id = _normalize(query.grantor_id).upper()
-    qs = Registration.objects.filter(grantor_id_number=grantor_id)
+    qs = Registration.objects.alias(id_upper=Upper("grantor_id_number")).filter(
+        id_upper__in=grantor_id_candidates(query.grantor_id)
+    )
     if not query.include_inactive:
         qs = qs.active(now)
     qs = registrations_with_items(qs).order_by("registered_at", "id")[:MAX_RESULTS]

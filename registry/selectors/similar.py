@@ -41,6 +41,7 @@ def within_one_edit(a: str, b: str) -> bool:
 # What folded identifiers are made of: digits, the letters folding keeps, separators.
 _ALPHABET = frozenset("0123456789ACEFGHJKMNPRTUVWXY-:./()")
 CHUNK = 2000
+MAX_SIMILAR_LENGTH = 64
 
 
 def one_edit_variants(folded: str) -> set[str]:
@@ -75,7 +76,10 @@ def similar_entries(keys: list[IdentityKey], *, live: Q | None = None) -> list[I
     live = live if live is not None else Q()
     schemes_by_variant: dict[str, set[str]] = {}
     for key in keys:
-        for variant in one_edit_variants(fold_lookalikes(key.value)):
+        folded = fold_lookalikes(key.value)
+        if len(folded) > MAX_SIMILAR_LENGTH:
+            continue  # no registry number is this long; variants would only cost memory
+        for variant in one_edit_variants(folded):
             schemes_by_variant.setdefault(variant, set()).add(key.scheme)
     schemes = {key.scheme for key in keys}
     variants = sorted(schemes_by_variant)

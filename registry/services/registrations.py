@@ -28,6 +28,7 @@ from registry.services.duplicates import duplicate_check_on_commit
 from registry.services.ledger import counter_next, ledger_append, ledger_lock, ledger_now
 
 UNSET: Any = object()
+MAX_REMAINING = relativedelta(years=30)
 
 
 @dataclass(frozen=True)
@@ -331,7 +332,17 @@ def registration_extend(*, actor: Actor, number: str, period: Period) -> Registr
     registration = _locked_own_registration(actor=actor, number=number)
     _require_active(registration, now)
     previous = registration.expires_at
-    registration.expires_at = previous + period.delta
+    extended = previous + period.delta
+    if extended > now + MAX_REMAINING:
+        # The registry's longest period is 30 years; an extension may not stack beyond it
+        # (and a date past year 9999 could not even be stored or shown).
+        field = "years" if period.years else "months"
+        raise InvalidInput(
+            extra={
+                field: [_("After extension a registration may run at most 30 years from today.")]
+            }
+        )
+    registration.expires_at = extended
     registration.save(update_fields=["expires_at", "updated_at"])
     IdentityKeyEntry.objects.filter(registration=registration).update(
         expires_at=registration.expires_at

@@ -97,7 +97,9 @@ def test_other_lender_sees_notice_only(client_a, client_b):
     assert id_number[:6] == body["grantor"]["id_number"][:6]
     assert id_number[6:14] == "********"
     history = client_b.get(f"{URL}{number}/history/").json()
-    assert [(e["event"], e["payload"], e["actor"]) for e in history] == [("registered", None, None)]
+    assert [(e["event"], e["payload"], e["actor"], e["hash"]) for e in history] == [
+        ("registered", None, None, None)
+    ]
     own = client_a.get(f"{URL}{number}/").json()
     assert own["grantor"]["id_number"] == body["grantor"]["id_number"]
     assert own["loan_reference"] == "LN-2026-0001"

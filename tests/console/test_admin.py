@@ -53,3 +53,36 @@ def test_seed_demo_builds_a_readable_registry(console):
     soon = [r for r in Registration.objects.all() if (r.expires_at - r.registered_at).days < 40]
     assert len(soon) == 1
     assert ledger_verify().ok
+
+
+def test_lender_staff_see_only_their_own_rows_and_no_platform_settings(client):
+    from django.contrib.auth.models import Permission
+
+    call_command("seed_demo", stdout=io.StringIO())
+    bank_b = Registration.objects.filter(secured_party__code="BANKB").first().secured_party
+    staff = User.objects.create_user("officer_b", password="x", is_staff=True)
+    staff.organization = bank_b
+    staff.save()
+    staff.user_permissions.set(
+        Permission.objects.filter(
+            codename__in=[
+                "view_registration",
+                "view_ledgerevent",
+                "view_user",
+                "change_user",
+                "view_apikey",
+            ]
+        )
+    )
+    client.force_login(staff)
+    listing = client.get("/admin/registry/registration/").content.decode()
+    own = Registration.objects.filter(secured_party=bank_b)
+    others = Registration.objects.exclude(secured_party=bank_b)
+    assert all(r.number in listing for r in own)
+    assert not any(r.number in listing for r in others)
+    other = others.first()
+    assert client.get(f"/admin/registry/registration/{other.pk}/change/").status_code == 302
+    ledger = client.get("/admin/registry/ledgerevent/").content.decode()
+    assert other.number not in ledger
+    assert client.get("/admin/registry/user/").status_code == 403
+    assert client.get("/admin/registry/apikey/").status_code == 403

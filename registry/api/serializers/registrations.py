@@ -227,11 +227,13 @@ class SearchResultSerializer(NoticeSerializer):
 
 
 class LedgerEventSerializer(serializers.ModelSerializer):
-    """One ledger event; ``payload`` and ``actor`` are null for other lenders."""
+    """One ledger event; ``payload``, ``actor`` and the hashes are null for other lenders."""
 
     registration_number = serializers.CharField(source="registration.number")
     actor = serializers.CharField(allow_null=True)
     payload = serializers.JSONField(allow_null=True)
+    hash = serializers.CharField(allow_null=True)
+    prev_hash = serializers.CharField(allow_null=True)
 
     class Meta:
         model = LedgerEvent

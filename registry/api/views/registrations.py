@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import django_filters
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -45,7 +47,7 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 class RegistrationFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=RegistrationStatus.choices, method="by_status")
     kind = django_filters.ChoiceFilter(choices=kind_choices, method="by_kind")
-    expires_before = django_filters.IsoDateTimeFilter(field_name="expires_at", lookup_expr="lt")
+    expires_before = django_filters.IsoDateTimeFilter(method="by_expires_before")
 
     class Meta:
         model = Registration
@@ -53,6 +55,11 @@ class RegistrationFilter(django_filters.FilterSet):
 
     def by_status(self, queryset, name, value):
         return queryset.with_status(value)
+
+    def by_expires_before(self, queryset, name, value):
+        if value.year < 2 or value.year > 9998:  # beyond what can be stored in UTC
+            raise ValidationError({"expires_before": [_("Give a date between years 2 and 9998.")]})
+        return queryset.filter(expires_at__lt=value)
 
     def by_kind(self, queryset, name, value: str):
         items = CollateralItem.objects.filter(kind=value, removed_at__isnull=True)
@@ -190,10 +197,11 @@ class RegistrationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         events = registration_history(registration=registration).select_related("registration")
         data = LedgerEventSerializer(events, many=True).data
         if registration.secured_party_id != self.actor.organization.pk:
-            # Other lenders see the notice: event types and times, not private payloads.
+            # Other lenders see the notice: event types and times. Not the payloads, and not
+            # the hashes either: a hash over mostly public content would let a patient reader
+            # confirm guesses of the private fields (secured amount, loan reference).
             for event in data:
-                event["payload"] = None
-                event["actor"] = None
+                event.update(payload=None, actor=None, hash=None, prev_hash=None)
         return Response(data)
 
 

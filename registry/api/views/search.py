@@ -91,6 +91,12 @@ class PriorityEntrySerializer(serializers.Serializer):
     effective_at = serializers.DateTimeField()
 
 
+class PriorityQuerySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=kind_choices())
+    identifier = serializers.CharField(max_length=200)
+    scheme = serializers.CharField(required=False, max_length=40)
+
+
 class PriorityView(APIView):
     """Ranking of the active registrations on one identity key (first registered, first)."""
 
@@ -114,17 +120,11 @@ class PriorityView(APIView):
         ),
     )
     def get(self, request):
-        kind_code = request.query_params.get("kind", "")
-        identifier = request.query_params.get("identifier", "")
-        errors = {}
-        if kind_code not in all_kinds():
-            errors["kind"] = [_("Give one of: %(k)s.") % {"k": ", ".join(all_kinds())}]
-        if not identifier.strip():
-            errors["identifier"] = [_("This field is required.")]
-        if errors:
-            raise InvalidInput(extra=errors)
-        keys = get_kind(kind_code).lookup_keys(identifier)
-        scheme = request.query_params.get("scheme")
+        params = PriorityQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        kind_code = params.validated_data["kind"]
+        keys = get_kind(kind_code).lookup_keys(params.validated_data["identifier"])
+        scheme = params.validated_data.get("scheme")
         if scheme:
             keys = [k for k in keys if k.scheme == scheme]
         if not keys:
