@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,7 +14,7 @@ from django.utils import timezone
 
 from collateral.choices import GrantorIdType
 from collateral.grantors import normalize_id_number
-from collateral.identifiers import IdentifierError
+from collateral.identifiers import IdentifierError, normalize_text
 from collateral.kinds.base import IdentityKey, all_kinds, get_kind
 from registry.choices import MatchType
 from registry.models import IdentityKeyEntry, Registration
@@ -67,7 +66,8 @@ def lookup_keys(identifier: str, kind: str = "") -> list[IdentityKey]:
 
 
 def _normalize(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).split())
+    """As registration normalizes names: NFKC, invisible characters dropped, spaces folded."""
+    return normalize_text(text)
 
 
 def _load(registration_ids: list[int]) -> dict[int, Registration]:
