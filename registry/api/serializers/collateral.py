@@ -13,6 +13,8 @@ from registry.exceptions import InvalidInput
 from registry.items import ItemInput, items_validate
 from registry.models import CollateralItem
 
+TIMESTAMP = serializers.DateTimeField()
+
 
 class IdentifierSerializer(serializers.Serializer):
     scheme = serializers.CharField()
@@ -120,5 +122,5 @@ class CollateralItemField(serializers.Field):
             **item.attributes,
             "external_registration": item.external_registration,
             "identifiers": [{"scheme": k.scheme, "value": k.value} for k in keys],
-            "effective_at": serializers.DateTimeField().to_representation(item.effective_at),
+            "effective_at": TIMESTAMP.to_representation(item.effective_at),
         }

@@ -19,6 +19,7 @@ from registry.choices import OnConflict
 from registry.models import LedgerEvent, Registration
 from registry.services.registrations import Period
 
+TIMESTAMP = serializers.DateTimeField()
 CURRENCY = serializers.RegexField(
     r"^[A-Z]{3}$", default="CNY", error_messages={"invalid": _("Use an ISO 4217 code, e.g. CNY.")}
 )
@@ -171,7 +172,15 @@ class NoticeSerializer(serializers.ModelSerializer):
         events = getattr(registration, "event_list", None)
         if events is None:
             events = list(registration.events.order_by("sequence"))
-        return EventSummarySerializer(events, many=True).data
+        # Built by hand: a serializer per registration would rebuild its fields every time.
+        return [
+            {
+                "sequence": e.sequence,
+                "event": e.event,
+                "occurred_at": TIMESTAMP.to_representation(e.occurred_at),
+            }
+            for e in events
+        ]
 
 
 class RegistrationSerializer(NoticeSerializer):
