@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -193,6 +193,20 @@ class CommodityPriceAdmin(OrganizationScopedAdmin):
             ],
         )
         _copy_saved(obj, result.prices[0])
+        skipped = result.mark_to_market.value_out_of_range
+        if skipped:
+            self.message_user(
+                request,
+                _(
+                    "Not valued, quantity × price is more than a valuation holds (%(max)s): "
+                    "collateral items %(items)s."
+                )
+                % {
+                    "max": skipped[0].max_value,
+                    "items": ", ".join(str(entry.item_id) for entry in skipped),
+                },
+                level=messages.WARNING,
+            )
 
 
 class HaircutPolicyForm(forms.ModelForm):

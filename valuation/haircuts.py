@@ -14,7 +14,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import (
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
 from typing import TYPE_CHECKING, Any
 
 from dateutil.relativedelta import relativedelta
@@ -38,13 +46,35 @@ NO_VALUATION = "no_valuation"
 CURRENCY_MISMATCH = "currency_mismatch"
 
 
+# The arithmetic context of figures: wide enough that no product or sum of stored amounts
+# (a quantity of 18 digits × a price of 20, or any realistic sum of 20-digit values) is ever
+# rounded to the default 28 digits, or fails to quantize to 0.01. Anything that still does
+# not fit raises (InvalidOperation, Overflow) instead of giving a silently rounded figure.
+EXACT = Context(prec=80, rounding=ROUND_HALF_UP, traps=[InvalidOperation, DivisionByZero, Overflow])
+
+
 def round_money(amount: Decimal) -> Decimal:
-    """Half-up to 0.01, the rounding of every amount of money."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    """Half-up to 0.01, the rounding of every amount of money (never limited to 28 digits)."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP, context=EXACT)
 
 
 def round_pct(pct: Decimal) -> Decimal:
-    return pct.quantize(CENT, rounding=ROUND_HALF_UP)
+    return pct.quantize(CENT, rounding=ROUND_HALF_UP, context=EXACT)
+
+
+def fits_digits(amount: Decimal, *, max_digits: int, decimal_places: int) -> bool:
+    """Whether ``amount`` (already rounded to ``decimal_places``) fits a decimal column or
+    field of ``max_digits`` digits: finite, and below 10 ** (max_digits − decimal_places)."""
+    return amount.is_finite() and abs(amount) < Decimal(10) ** (max_digits - decimal_places)
+
+
+def days_before(day: date, days: int) -> date:
+    """``day`` minus ``days`` days, or the first representable day rather than an
+    OverflowError (a window reaching back before year 1 simply starts there)."""
+    try:
+        return day - timedelta(days=days)
+    except OverflowError:
+        return date.min
 
 
 @dataclass(frozen=True)
@@ -238,7 +268,11 @@ def _remaining_life(item, valuation, rule, context) -> BreakdownEntry | None:
             details,
         )
     years = rule["min_years"]
-    if expires_on < context.as_of + relativedelta(years=years):
+    try:
+        soon = expires_on < context.as_of + relativedelta(years=years)
+    except (OverflowError, ValueError):
+        soon = True  # that many years on is past the last day there is: every date is before
+    if soon:
         return BreakdownEntry(
             "remaining_life",
             rule["extra_pct"],
@@ -267,15 +301,17 @@ def sample_stdev(values: list[Decimal]) -> Decimal:
 def _price_volatility(item, valuation, rule, context) -> BreakdownEntry | None:
     if item.kind != "warehouse_receipt":
         return None
-    start = context.as_of - timedelta(days=rule["window_days"])
+    start = days_before(context.as_of, rule["window_days"])
     prices = [price for day, price in context.prices if start <= day <= context.as_of]
     if len(prices) < max(rule["min_prices"], 2):
         return None
-    mean = sum(prices, Decimal(0)) / len(prices)
-    volatility = round_pct(sample_stdev(prices) / mean * HUNDRED)
-    if volatility <= rule["threshold_pct"]:
-        return None
-    extra = round_pct(rule["extra_pct"] + rule["stdev_multiplier"] * volatility)
+    with localcontext(EXACT):
+        mean = sum(prices, Decimal(0)) / len(prices)
+        volatility = round_pct(sample_stdev(prices) / mean * HUNDRED)
+        if volatility <= rule["threshold_pct"]:
+            return None
+        # may exceed 100 (the total is capped, the line says what the rule added)
+        extra = round_pct(rule["extra_pct"] + rule["stdev_multiplier"] * volatility)
     return BreakdownEntry(
         "price_volatility",
         extra,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -14,6 +15,19 @@ from registry.models import CollateralItem, Organization
 from valuation.choices import Unit, ValuationMethod
 
 currency_validator = RegexValidator(r"^[A-Z]{3}$", _("Use an ISO 4217 code, e.g. CNY."))
+
+# No valuation or price is dated before this day, and no figure is computed as of one: date
+# arithmetic (price windows, day ends in Asia/Shanghai) stays far from year 1.
+EARLIEST_DATE = date(1900, 1, 1)
+
+
+def too_early(day: date | None) -> ValidationError | None:
+    if day is not None and day < EARLIEST_DATE:
+        return ValidationError(
+            _("The date cannot be before %(date)s.") % {"date": EARLIEST_DATE.isoformat()},
+            code="date_too_early",
+        )
+    return None
 
 
 class ValuationQuerySet(models.QuerySet):
@@ -88,6 +102,8 @@ class Valuation(models.Model):
             errors["valued_on"] = ValidationError(
                 _("The valuation date cannot be in the future."), code="future_date"
             )
+        elif early := too_early(self.valued_on):
+            errors["valued_on"] = early
         if self.method == ValuationMethod.APPRAISAL and not self.appraiser.strip():
             errors["appraiser"] = ValidationError(
                 _("Name the appraiser of an appraisal."), code="required"
@@ -142,6 +158,8 @@ class CommodityPrice(models.Model):
             raise ValidationError(
                 {"as_of": _("The price date cannot be in the future.")}, code="future_date"
             )
+        if early := too_early(self.as_of):
+            raise ValidationError({"as_of": early})
 
 
 class HaircutPolicy(models.Model):

@@ -108,3 +108,128 @@ def test_valuation_tasks_twice_change_nothing_the_second_time(actor_a, task):
     before = (Alert.objects.count(), Alert.objects.filter(status="resolved").count())
     assert task()["changed"] == 0
     assert (Alert.objects.count(), Alert.objects.filter(status="resolved").count()) == before
+
+
+# --- one lender's or one registration's bad data never stops the others -----------------
+
+
+def _overflow():
+    """A real numeric overflow: on PostgreSQL it also aborts the transaction, as a
+    DataError from bad data would; SQLite has no numeric bound, so it is raised by hand."""
+    from django.db import DataError, connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT CAST(1e30 AS NUMERIC(20, 2))")
+        cursor.fetchall()
+    raise DataError("numeric field overflow")
+
+
+def _price(actor, commodity, price):
+    from valuation.models import CommodityPrice
+
+    return CommodityPrice.objects.create(
+        organization=actor.organization,
+        commodity=commodity,
+        unit="t",
+        price=Decimal(price),
+        as_of=timezone.localdate(),
+        created_by="test",
+    )
+
+
+def test_coverage_scan_marks_to_market_past_a_receipt_too_large_to_value(actor_a, actor_b):
+    huge = register(
+        actor_a,
+        receipt_item(commodity="gold", quantity="99999999999999.9999"),
+        secured_amount=Decimal("1000000.00"),
+    )
+    fine = register(actor_b, receipt_item(quantity="10"), secured_amount=Decimal("1000000.00"))
+    _price(actor_a, "gold", "99999999.999999")
+    _price(actor_b, "copper", "10")
+
+    result = coverage_shortfalls_scan()
+
+    from valuation.models import Valuation
+
+    assert result.extra["marked"] == 1  # actor_b's receipt; actor_a's is reported, not written
+    assert not Valuation.objects.filter(item__registration=huge).exists()
+    assert Valuation.objects.filter(item__registration=fine).get().value == Decimal("100.00")
+    assert result.scanned == 2 and result.failed == 0 and result.opened == 2
+    marked = tasks._mark_to_market()
+    assert marked.extra["value_out_of_range"] == 1 and marked.failed == 0
+
+
+def test_mark_to_market_run_goes_on_past_a_failing_organization(actor_a, actor_b, monkeypatch):
+    import valuation.services
+    from registry.services.valuation_alerts import mark_to_market_run
+
+    register(actor_a, receipt_item(quantity="10"))
+    register(actor_b, receipt_item(quantity="10"))
+    _price(actor_a, "copper", "10")
+    _price(actor_b, "copper", "10")
+    real = valuation.services.mark_to_market
+
+    def failing_for_a(*, organization, **kwargs):
+        if organization == actor_a.organization:
+            _overflow()
+        return real(organization=organization, **kwargs)
+
+    monkeypatch.setattr(valuation.services, "mark_to_market", failing_for_a)
+
+    result = mark_to_market_run()
+
+    assert result.failed == 1 and result.found == 1  # actor_b's receipt is still valued
+
+
+def test_coverage_scan_skips_a_failing_registration_and_keeps_its_alert(
+    actor_a, actor_b, monkeypatch, caplog
+):
+    import valuation.selectors
+
+    broken = register(actor_a, ip_item(), secured_amount=Decimal("1000000.00"))
+    other = register(actor_b, ip_item(), secured_amount=Decimal("1000000.00"))
+    assert coverage_shortfalls_scan(mark=False).opened == 2
+    value(actor_b, other.items.get(), "100000000")  # actor_b's shortfall is now restored
+    real = valuation.selectors.registration_coverage
+
+    def failing_for_broken(*, registration, **kwargs):
+        if registration.pk == broken.pk:
+            _overflow()
+        return real(registration=registration, **kwargs)
+
+    monkeypatch.setattr(valuation.selectors, "registration_coverage", failing_for_broken)
+
+    result = coverage_shortfalls_scan(mark=False)
+
+    assert result.scanned == 2 and result.failed == 1 and result.resolved == 1
+    # not computed: its alert is left open, never resolved as "coverage restored"
+    assert alerts("coverage_shortfall", registration=broken).get().status == "open"
+    assert alerts("coverage_shortfall", registration=other).get().status == "resolved"
+    assert broken.number in caplog.text and "skipped" in caplog.text
+
+
+def test_stale_scan_skips_a_failing_organization_and_keeps_its_alerts(
+    actor_a, actor_b, monkeypatch, caplog
+):
+    import valuation.selectors
+
+    broken = register(actor_a, ip_item())
+    other = register(actor_b, ip_item())
+    assert stale_valuations_scan().opened == 2
+    value(actor_a, broken.items.get(), "500000")  # would resolve, if it could be read
+    value(actor_b, other.items.get(), "500000")
+    real = valuation.selectors.stale_valuation_items
+
+    def failing_for_a(*, organization=None, **kwargs):
+        if organization == actor_a.organization:
+            _overflow()
+        return real(organization=organization, **kwargs)
+
+    monkeypatch.setattr(valuation.selectors, "stale_valuation_items", failing_for_a)
+
+    result = stale_valuations_scan()
+
+    assert result.failed == 1 and result.resolved == 1
+    assert alerts("stale_valuation", registration=broken).get().status == "open"
+    assert alerts("stale_valuation", registration=other).get().status == "resolved"
+    assert actor_a.organization.code in caplog.text

@@ -79,6 +79,27 @@ def test_admin_price_marks_to_market(staff_a, actor_a):
     assert Valuation.objects.get(item=receipt).value == Decimal("20.00")
 
 
+def test_admin_price_warns_of_a_receipt_value_too_large(staff_a, actor_a):
+    (receipt,) = items_of(register(actor_a, receipt_item(quantity="99999999999999.9999")))
+    response = staff_a.post(
+        "/admin/valuation/commodityprice/add/",
+        {
+            "commodity": "copper",
+            "unit": "t",
+            "price": "99999999.999999",
+            "currency": "CNY",
+            "as_of": str(days_ago(0)),
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert CommodityPrice.objects.get().price == Decimal("99999999.999999")
+    assert not Valuation.objects.filter(item=receipt).exists()
+    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    assert len(warnings) == 1 and str(receipt.pk) in warnings[0]
+    assert "999999999999999999.99" in warnings[0]
+
+
 def test_admin_policy_is_a_new_version_never_an_edit(staff_a, bank_a, bank_b):
     rules = {"base_haircuts": {"ip": {"trademark": 45}}}
     response = staff_a.post(

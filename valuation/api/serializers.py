@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -13,14 +15,16 @@ from rest_framework import serializers
 from collateral.kinds.base import all_kinds
 from registry.api.serializers.collateral import CollateralItemField, item_output_variants
 from valuation.choices import Unit, ValuationMethod, normalize_commodity, normalize_unit
-from valuation.haircuts import BASE, CURRENCY_MISMATCH, NO_VALUATION
-from valuation.models import CommodityPrice, Valuation
+from valuation.haircuts import BASE, CURRENCY_MISMATCH, EXACT, NO_VALUATION
+from valuation.models import CommodityPrice, Valuation, too_early
 from valuation.policies import RULE_NAMES, AdjustmentsSerializer, BaseHaircutsSerializer
 from valuation.selectors import ItemLendable
 from valuation.services import PriceInput
 from valuation.services.prices import duplicate_message, duplicate_rows
 
 MAX_PRICES = 1000
+# The greatest policy version a query can name: the largest the version column holds.
+MAX_POLICY_VERSION = 2**31 - 1
 
 
 def currency_field(**kwargs) -> serializers.RegexField:
@@ -37,9 +41,30 @@ def pct_field(**kwargs) -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=5, decimal_places=2, **kwargs)
 
 
+class FigureField(serializers.DecimalField):
+    """A computed figure (a sum, a ratio, an adjustment): output only, never bounded to the
+    digits of a stored column, since sums and ratios of stored values can exceed them."""
+
+    def __init__(self, *, decimal_places: int = 2, **kwargs):
+        kwargs.setdefault("read_only", True)
+        super().__init__(max_digits=None, decimal_places=decimal_places, **kwargs)
+
+    def quantize(self, value):
+        return value.quantize(
+            Decimal(1).scaleb(-self.decimal_places),
+            rounding=self.rounding,
+            context=EXACT,
+        )
+
+
 def not_in_future(value, message) -> None:
     if value > timezone.localdate():
         raise serializers.ValidationError(message, code="future_date")
+
+
+def not_too_early(value: date) -> None:
+    if error := too_early(value):
+        raise serializers.ValidationError(error.messages, code="date_too_early")
 
 
 # --- figures: which day and which policy version ----------------------------------------
@@ -57,6 +82,7 @@ class FiguresQuerySerializer(serializers.Serializer):
     )
     policy_version = serializers.IntegerField(
         min_value=0,
+        max_value=MAX_POLICY_VERSION,
         required=False,
         help_text=_("Compute with this version of your policy (0: the platform default)."),
     )
@@ -67,6 +93,7 @@ class FiguresQuerySerializer(serializers.Serializer):
     )
 
     def validate_as_of(self, value):
+        not_too_early(value)
         not_in_future(value, _("The date cannot be in the future."))
         return value
 
@@ -117,6 +144,7 @@ class ValuationCreateSerializer(serializers.Serializer):
     notes = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
 
     def validate_valued_on(self, value):
+        not_too_early(value)
         not_in_future(value, _("The valuation date cannot be in the future."))
         return value
 
@@ -131,7 +159,11 @@ class BreakdownEntrySerializer(serializers.Serializer):
             rules=", ".join([BASE, *RULE_NAMES, NO_VALUATION, CURRENCY_MISMATCH]),
         )
     )
-    pct = pct_field(help_text=_("Percentage points this rule adds to the haircut."))
+    pct = FigureField(
+        help_text=_(
+            "Percentage points this rule adds to the haircut (may pass 100; the haircut is capped)."
+        )
+    )
     reason = serializers.CharField(help_text=_("Why it applies, for a credit committee."))
     details = serializers.DictField(help_text=_("The figures the rule was applied to."))
 
@@ -142,7 +174,7 @@ class LendableSerializer(serializers.Serializer):
     value = money_field(allow_null=True, help_text=_("The valuation's value; null: none."))
     currency = serializers.CharField(allow_null=True)
     haircut_pct = pct_field(help_text=_("Base plus adjustments, capped at 100."))
-    lendable_value = money_field()
+    lendable_value = FigureField()
     capped = serializers.BooleanField(help_text=_("The adjustments added up past 100 %."))
     breakdown = BreakdownEntrySerializer(many=True)
     policy_version = serializers.IntegerField()
@@ -220,9 +252,8 @@ class CoverageSerializer(serializers.Serializer):
     as_of = serializers.DateField()
     secured_amount = money_field(allow_null=True)
     currency = serializers.CharField()
-    lendable_total = money_field()
-    ratio = serializers.DecimalField(
-        max_digits=24,
+    lendable_total = FigureField(help_text=_("Σ lendable values; not bounded to 20 digits."))
+    ratio = FigureField(
         decimal_places=4,
         allow_null=True,
         help_text=_("lendable_total ÷ secured_amount; null without a secured amount."),
@@ -231,7 +262,7 @@ class CoverageSerializer(serializers.Serializer):
     shortfall = serializers.BooleanField(
         help_text=_("lendable_total is below threshold × secured_amount.")
     )
-    shortfall_amount = money_field(
+    shortfall_amount = FigureField(
         allow_null=True, help_text=_("threshold × secured_amount − lendable_total, at least 0.")
     )
     policy_version = serializers.IntegerField(source="policy.version")
@@ -263,6 +294,7 @@ class HaircutPolicySerializer(HaircutPolicyVersionSerializer):
 class HaircutPolicyQuerySerializer(serializers.Serializer):
     version = serializers.IntegerField(
         min_value=0,
+        max_value=MAX_POLICY_VERSION,
         required=False,
         help_text=_("Read this version of your policy (0: the platform default)."),
     )
@@ -309,6 +341,7 @@ class CommodityPriceInputSerializer(serializers.Serializer):
         return value
 
     def validate_as_of(self, value):
+        not_too_early(value)
         not_in_future(value, _("The price date cannot be in the future."))
         return value
 
@@ -364,6 +397,25 @@ class CurrencyMismatchSerializer(serializers.Serializer):
     price_currency = serializers.CharField()
 
 
+class ValueOutOfRangeSerializer(serializers.Serializer):
+    item_id = serializers.IntegerField()
+    registration_number = serializers.CharField()
+    commodity = serializers.CharField()
+    quantity = serializers.CharField()
+    price = serializers.CharField()
+    computed_value = serializers.CharField(
+        allow_null=True,
+        help_text=_("quantity × price, rounded to 0.01 (null: not computable); not written."),
+    )
+    max_value = serializers.CharField(help_text=_("The greatest value a valuation holds."))
+
+
+class InvalidValuationSerializer(serializers.Serializer):
+    item_id = serializers.IntegerField()
+    registration_number = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
 class MarkToMarketSerializer(serializers.Serializer):
     created = ValuationSerializer(many=True, help_text=_("commodity_index valuations written."))
     unchanged = serializers.ListField(
@@ -376,6 +428,16 @@ class MarkToMarketSerializer(serializers.Serializer):
     currency_mismatches = CurrencyMismatchSerializer(many=True)
     unpriced = serializers.ListField(
         child=serializers.IntegerField(), help_text=_("Receipts whose commodity has no price.")
+    )
+    value_out_of_range = ValueOutOfRangeSerializer(
+        many=True,
+        help_text=_(
+            "Receipts not valued: quantity × price is more than a valuation can hold "
+            "(or cannot be computed)."
+        ),
+    )
+    invalid = InvalidValuationSerializer(
+        many=True, help_text=_("Receipts not valued: the valuation failed validation.")
     )
 
 

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import NamedTuple
 
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from registry.choices import RegistrationStatus
 from registry.exceptions import NotFound
 from registry.models import CollateralItem, Organization, Registration
 from valuation.choices import StaleReasonCode
-from valuation.haircuts import ZERO, round_money
+from valuation.haircuts import EXACT, ZERO, round_money
 from valuation.models import Valuation
 from valuation.policies import EffectivePolicy
 from valuation.selectors.lendable import CHUNK, ItemLendable, items_lendable, latest_valuations
@@ -91,17 +91,20 @@ def registration_coverage(
     for item in items:
         item.registration = registration
     lendables = items_lendable(items=items, organization=organization, as_of=as_of, policy=policy)
-    total = round_money(sum((entry.result.lendable_value for entry in lendables), ZERO))
     secured = registration.secured_amount
     threshold = policy.threshold
     ratio = shortfall_amount = None
     shortfall = False
-    if secured is not None:
-        required = round_money(secured * threshold)
-        shortfall = total < required
-        shortfall_amount = max(required - total, ZERO)
-        if secured > 0:
-            ratio = (total / secured).quantize(RATIO_PLACES, rounding=ROUND_HALF_UP)
+    # Sums of many 20-digit values, and a ratio over a secured amount of 0.01, can pass the
+    # default 28 digits: computed exactly, never rounded silently or failing to quantize.
+    with localcontext(EXACT):
+        total = round_money(sum((entry.result.lendable_value for entry in lendables), ZERO))
+        if secured is not None:
+            required = round_money(secured * threshold)
+            shortfall = total < required
+            shortfall_amount = max(required - total, ZERO)
+            if secured > 0:
+                ratio = (total / secured).quantize(RATIO_PLACES, rounding=ROUND_HALF_UP)
     return Coverage(
         registration=registration,
         as_of=moment.day,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -21,7 +21,7 @@ from registry.exceptions import NotFound
 from registry.models import CollateralItem, IdentityKeyEntry, Organization
 from registry.selectors.priority import rank_entries
 from valuation.choices import normalize_commodity, normalize_unit
-from valuation.haircuts import HaircutContext, HaircutResult, compute_haircut
+from valuation.haircuts import HaircutContext, HaircutResult, compute_haircut, days_before
 from valuation.models import CommodityPrice, Valuation
 from valuation.policies import EffectivePolicy
 from valuation.selectors.moment import Moment
@@ -128,7 +128,7 @@ def price_points(
     rows = CommodityPrice.objects.filter(
         organization=organization,
         commodity__in=commodities,
-        as_of__gte=day - timedelta(days=window_days),
+        as_of__gte=days_before(day, window_days),
         as_of__lte=day,
     ).order_by("as_of")
     for commodity, unit, as_of, price in rows.values_list("commodity", "unit", "as_of", "price"):

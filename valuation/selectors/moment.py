@@ -20,5 +20,8 @@ class Moment:
         now = timezone.now()
         if as_of is None:
             return cls(timezone.localdate(now), now)
+        if as_of >= timezone.localdate(now):
+            # today's (or a later day's) knowledge ends now; never computes date.max + 1 day
+            return cls(as_of, now)
         day_end = timezone.make_aware(datetime.combine(as_of + timedelta(days=1), time.min))
         return cls(as_of, min(day_end, now))

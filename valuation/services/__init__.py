@@ -6,10 +6,12 @@ Public and stable (the daily job calls it): :func:`mark_to_market`.
 from valuation.services.policies import haircut_policy_create
 from valuation.services.prices import (
     CurrencyMismatch,
+    InvalidValuation,
     MarkToMarketResult,
     PriceBatchResult,
     PriceInput,
     UnitMismatch,
+    ValueOutOfRange,
     commodity_prices_record,
     mark_to_market,
 )
@@ -17,10 +19,12 @@ from valuation.services.valuations import valuation_create, valuation_target
 
 __all__ = [
     "CurrencyMismatch",
+    "InvalidValuation",
     "MarkToMarketResult",
     "PriceBatchResult",
     "PriceInput",
     "UnitMismatch",
+    "ValueOutOfRange",
     "commodity_prices_record",
     "haircut_policy_create",
     "mark_to_market",

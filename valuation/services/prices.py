@@ -5,11 +5,13 @@ Public and stable (the daily job calls it): :func:`mark_to_market`.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, DecimalException, localcontext
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
@@ -20,10 +22,18 @@ from registry.choices import RegistrationStatus
 from registry.exceptions import InvalidInput
 from registry.models import CollateralItem, Organization
 from valuation.choices import ValuationMethod, normalize_commodity, normalize_unit
-from valuation.haircuts import round_money
+from valuation.haircuts import EXACT, fits_digits, round_money
 from valuation.models import CommodityPrice, Valuation
 
 MARK_TO_MARKET_ACTOR = "system:mark_to_market"
+
+logger = logging.getLogger("valuation.mark_to_market")
+
+_VALUE_FIELD = Valuation._meta.get_field("value")
+# The greatest value a valuation can hold (999999999999999999.99).
+MAX_VALUATION_VALUE = Decimal(10) ** (_VALUE_FIELD.max_digits - _VALUE_FIELD.decimal_places) - (
+    Decimal(1).scaleb(-_VALUE_FIELD.decimal_places)
+)
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,31 @@ class CurrencyMismatch:
     price_currency: str
 
 
+@dataclass(frozen=True)
+class ValueOutOfRange:
+    """A receipt whose ``quantity × price`` cannot be recorded as a valuation: more than a
+    valuation's value holds (``max_value``), or not computable at all. ``computed_value`` is
+    the figure (rounded to 0.01, as a string; ``None`` when there is none), never written."""
+
+    item_id: int
+    registration_number: str
+    commodity: str
+    quantity: str
+    price: str
+    computed_value: str | None
+    max_value: str
+
+
+@dataclass(frozen=True)
+class InvalidValuation:
+    """A receipt whose computed valuation failed the model's validation (other than its
+    value): the field errors, nothing written."""
+
+    item_id: int
+    registration_number: str
+    errors: dict[str, list[str]]
+
+
 @dataclass
 class MarkToMarketResult:
     """What a mark-to-market run wrote and what it could not value (and why)."""
@@ -88,6 +123,8 @@ class MarkToMarketResult:
     unit_mismatches: list[UnitMismatch] = field(default_factory=list)
     currency_mismatches: list[CurrencyMismatch] = field(default_factory=list)
     unpriced: list[int] = field(default_factory=list)
+    value_out_of_range: list[ValueOutOfRange] = field(default_factory=list)
+    invalid: list[InvalidValuation] = field(default_factory=list)
 
     def __len__(self) -> int:
         """How many valuations the run wrote."""
@@ -185,7 +222,9 @@ def mark_to_market(
     day. Idempotent: nothing is written when the receipt's latest commodity-index valuation
     already has that day, value and currency. A receipt whose commodity is priced only in
     other units is reported in ``unit_mismatches``, one in another currency than its
-    registration in ``currency_mismatches``; prices are never converted.
+    registration in ``currency_mismatches``; prices are never converted. One whose value
+    does not fit a valuation (or cannot be computed) is reported in ``value_out_of_range``
+    and nothing is written for it; the other receipts are still valued.
     """
     commodities = {normalize_commodity(commodity)} if commodity else None
     return _mark_to_market(
@@ -283,8 +322,14 @@ def _mark_to_market(
                 )
             )
             continue
-        quantity = Decimal(str(attributes["quantity"]))
-        value = round_money(quantity * price.price)
+        quantity, value = _receipt_value(attributes.get("quantity"), price.price)
+        if value is None or not fits_digits(
+            value, max_digits=_VALUE_FIELD.max_digits, decimal_places=_VALUE_FIELD.decimal_places
+        ):
+            result.value_out_of_range.append(
+                _out_of_range(item, number, commodity, attributes.get("quantity"), price, value)
+            )
+            continue
         latest = current.get(item.pk)
         if latest is not None and (
             latest.valued_on > price.as_of
@@ -293,20 +338,85 @@ def _mark_to_market(
         ):
             result.unchanged.append(item.pk)
             continue
-        new.append(
-            Valuation(
-                item=item,
-                organization=organization,
-                value=value,
-                currency=price.currency,
-                method=ValuationMethod.COMMODITY_INDEX,
-                valued_on=price.as_of,
-                notes=f"{quantity.normalize():f} {price.unit} × {price.price.normalize():f} "
-                f"{price.currency}/{price.unit} ({price.commodity}, {price.as_of.isoformat()})",
-                commodity_price=price,
-                created_by=created_by,
+        valuation = Valuation(
+            item=item,
+            organization=organization,
+            value=value,
+            currency=price.currency,
+            method=ValuationMethod.COMMODITY_INDEX,
+            valued_on=price.as_of,
+            notes=f"{quantity.normalize(EXACT):f} {price.unit} × "
+            f"{price.price.normalize(EXACT):f} {price.currency}/{price.unit} "
+            f"({price.commodity}, {price.as_of.isoformat()})",
+            commodity_price=price,
+            created_by=created_by,
+        )
+        try:
+            # bulk_create validates nothing: whatever the row could not hold is found here
+            valuation.full_clean(
+                exclude=["item", "organization", "commodity_price"],
+                validate_unique=False,
+                validate_constraints=False,
             )
+        except ValidationError as exc:
+            if "value" in exc.message_dict:
+                result.value_out_of_range.append(
+                    _out_of_range(item, number, commodity, attributes.get("quantity"), price, value)
+                )
+            else:
+                result.invalid.append(InvalidValuation(item.pk, number, exc.message_dict))
+            continue
+        new.append(valuation)
+    for skipped in result.value_out_of_range:
+        logger.warning(
+            "mark-to-market: receipt %s of %s not valued: %s × %s = %s, more than %s",
+            skipped.item_id,
+            skipped.registration_number,
+            skipped.quantity,
+            skipped.price,
+            skipped.computed_value,
+            skipped.max_value,
+        )
+    for skipped in result.invalid:
+        logger.warning(
+            "mark-to-market: receipt %s of %s not valued: %s",
+            skipped.item_id,
+            skipped.registration_number,
+            skipped.errors,
         )
     # both supported backends (PostgreSQL, SQLite ≥ 3.35) return the new ids
     result.created = Valuation.objects.bulk_create(new)
     return result
+
+
+def _receipt_value(raw_quantity: object, price: Decimal) -> tuple[Decimal, Decimal | None]:
+    """``(quantity, quantity × price rounded to 0.01)``, computed exactly however many
+    digits it takes; the value is None when it cannot be computed (a quantity that is not a
+    finite number ≥ 0, an overflow)."""
+    try:
+        with localcontext(EXACT):
+            quantity = Decimal(str(raw_quantity))
+            if not quantity.is_finite() or quantity < 0:
+                return quantity, None
+            return quantity, round_money(quantity * price)
+    except (DecimalException, ValueError, TypeError):
+        return Decimal(0), None
+
+
+def _out_of_range(
+    item: CollateralItem,
+    number: str,
+    commodity: str,
+    raw_quantity: object,
+    price: CommodityPrice,
+    value: Decimal | None,
+) -> ValueOutOfRange:
+    return ValueOutOfRange(
+        item_id=item.pk,
+        registration_number=number,
+        commodity=commodity,
+        quantity=str(raw_quantity),
+        price=f"{price.price:f}",
+        computed_value=None if value is None else f"{value:f}",
+        max_value=f"{MAX_VALUATION_VALUE:f}",
+    )
