@@ -24,9 +24,15 @@ def webhooks_of(*, organization: Organization) -> QuerySet[Webhook]:
     )
 
 
-def webhook_get(*, organization: Organization, webhook_id: int) -> Webhook:
-    """One active subscription of the organization; another lender's is simply not found."""
-    webhook = webhooks_of(organization=organization).filter(pk=webhook_id).first()
+def webhook_get(
+    *, organization: Organization, webhook_id: int, include_deleted: bool = False
+) -> Webhook:
+    """One subscription of the organization (active only, unless ``include_deleted``, e.g. to
+    read the delivery history of one it unsubscribed); another lender's is not found."""
+    webhooks = Webhook.objects.filter(organization=organization)
+    if not include_deleted:
+        webhooks = webhooks.filter(deleted_at__isnull=True)
+    webhook = webhooks.filter(pk=webhook_id).first()
     if webhook is None:
         raise NotFound()
     return webhook

@@ -111,6 +111,9 @@ def test_webhook_subscribe_shows_the_secret_once(client_a, client_b, receiver):
     assert client_a.delete(f"{WEBHOOKS}{body['id']}/").status_code == 204
     assert client_a.get(WEBHOOKS).json()["count"] == 0
     assert Webhook.objects.get(pk=body["id"]).deleted_at is not None
+    # the delivery history of an unsubscribed webhook stays readable by its owner only
+    assert client_a.get(f"{WEBHOOKS}{body['id']}/deliveries/").status_code == 200
+    assert client_b.get(f"{WEBHOOKS}{body['id']}/deliveries/").status_code == 404
 
 
 def test_webhook_defaults_to_every_kind(client_a, receiver):

@@ -120,6 +120,8 @@ class WebhookViewSet(
     @action(detail=True, methods=["get"])
     def deliveries(self, request, pk=None):
         actor = actor_from_request(request)
-        webhook = webhook_get(organization=actor.organization, webhook_id=int(pk))
+        webhook = webhook_get(
+            organization=actor.organization, webhook_id=int(pk), include_deleted=True
+        )
         page = self.paginate_queryset(webhook_deliveries(webhook=webhook))
         return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
