@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -15,7 +14,7 @@ from rest_framework.response import Response
 from registry.actors import Actor
 from registry.exceptions import IdempotencyKeyReused, InvalidInput
 from registry.models import IdempotencyRecord
-from registry.models.ledger import canonical_json
+from registry.models.ledger import canonical_json, jsonable
 
 HEADER = "Idempotency-Key"
 RETENTION = timedelta(hours=48)  # the contract promises at least 24 hours
@@ -65,7 +64,7 @@ def idempotent(request, actor: Actor, handler: Callable[[], Response]) -> Respon
                 endpoint=request.path[:255],
                 request_hash=request_hash,
                 response_status=response.status_code,
-                response_body=json.loads(canonical_json(response.data)),
+                response_body=jsonable(response.data),
             )
     except IntegrityError:
         record = IdempotencyRecord.objects.filter(**lookup).first()

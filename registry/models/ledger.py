@@ -23,6 +23,12 @@ def canonical_json(data: Any) -> str:
     )
 
 
+def jsonable(data: Any) -> Any:
+    """``data`` as a JSON field gives it back (Decimals and times as strings), so what is
+    hashed, stored and compared is exactly what a later read returns."""
+    return json.loads(canonical_json(data))
+
+
 class LedgerHead(models.Model):
     """The single row every ledger write locks first.
 

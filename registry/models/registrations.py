@@ -13,9 +13,20 @@ from registry.choices import RegistrationStatus
 from registry.models.organizations import Organization
 
 
+def active_q(now: datetime | None = None, prefix: str = "") -> models.Q:
+    """Active as derived on read: not discharged and not past ``expires_at``. ``prefix``
+    reaches a registration from another model, e.g. ``"registration__"`` from an item."""
+    return models.Q(
+        **{
+            f"{prefix}status": RegistrationStatus.ACTIVE,
+            f"{prefix}expires_at__gt": now or timezone.now(),
+        }
+    )
+
+
 class RegistrationQuerySet(models.QuerySet):
     def active(self, now: datetime | None = None) -> RegistrationQuerySet:
-        return self.filter(status=RegistrationStatus.ACTIVE, expires_at__gt=now or timezone.now())
+        return self.filter(active_q(now))
 
     def with_status(self, status: str, now: datetime | None = None) -> RegistrationQuerySet:
         """Filter by the status as derived on read (expiry needs no job to have run)."""

@@ -9,7 +9,6 @@ changes nothing the second time.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import zlib
@@ -18,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -28,17 +26,13 @@ from registry.actors import Actor
 from registry.exceptions import InvalidState, NotFound
 from registry.models import Alert
 from registry.models.alerts import UNRESOLVED, AlertStatus, NotificationEvent
+from registry.models.ledger import jsonable
 from registry.services.bulk import bulk_insert
 
 logger = logging.getLogger("registry.jobs")
 
 # pg_advisory_xact_lock(namespace, n): one lock per kind of alert.
 _LOCK_NAMESPACE = 0x52474131  # "RGA1"
-
-
-def jsonable(data: Any) -> Any:
-    """``data`` as the database will give it back, so stored and computed values compare."""
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
 @dataclass(frozen=True)

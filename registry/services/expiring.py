@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from registry.choices import RegistrationStatus
 from registry.models import Alert, AlertSettings, Registration
 from registry.models.alerts import DEFAULT_EXPIRING_THRESHOLDS, AlertKind, AlertSeverity
 from registry.services.alerts import AlertSpec, JobResult, alerts_lock, alerts_reconcile
@@ -48,11 +47,8 @@ def _specs(
 ) -> list[AlertSpec]:
     horizon = max([*DEFAULT_EXPIRING_THRESHOLDS, *(max(t) for t in configured.values())])
     due = (
-        Registration.objects.filter(
-            status=RegistrationStatus.ACTIVE,
-            expires_at__gt=now,
-            expires_at__lte=now + timedelta(days=horizon),
-        )
+        Registration.objects.active(now)
+        .filter(expires_at__lte=now + timedelta(days=horizon))
         .order_by()
         .values_list("pk", "number", "secured_party_id", "expires_at")
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from registry.models import LedgerEvent, LedgerHead, Registration
-from registry.models.ledger import canonical_json
+from registry.models.ledger import jsonable
 
 
 def ledger_lock() -> LedgerHead:
@@ -47,7 +46,7 @@ def ledger_append(
 ) -> LedgerEvent:
     """Write the next event of the chain and move the (locked) head past it."""
     # Round-trip through JSON so the hashed payload is exactly what the database returns.
-    payload = json.loads(canonical_json(payload))
+    payload = jsonable(payload)
     entry = LedgerEvent(
         sequence=head.last_sequence + 1,
         registration=registration,

@@ -30,8 +30,9 @@ from registry.models.alerts import (
     NotificationEvent,
     NotificationStatus,
 )
+from registry.models.ledger import jsonable
 from registry.selectors.alerts import alerts_with_registration
-from registry.services.alerts import JobResult, jsonable
+from registry.services.alerts import JobResult
 from registry.services.bulk import bulk_insert
 
 logger = logging.getLogger("registry.jobs")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from django.db import transaction
@@ -12,7 +11,7 @@ from django.utils import timezone
 from registry import signing
 from registry.actors import Actor
 from registry.models import SearchCertificate, SearchLog
-from registry.models.ledger import canonical_json
+from registry.models.ledger import canonical_json, jsonable
 from registry.selectors.search import SearchHit, SearchQuery, search_registrations
 from registry.services.ledger import counter_next
 
@@ -65,7 +64,7 @@ def search_certificate_issue(
     issued_at = timezone.now()
     year = timezone.localtime(issued_at).year
     number = f"SC-{year}-{counter_next(series='certificate', year=year):08d}"
-    results = json.loads(canonical_json(render_results(hits)))
+    results = jsonable(render_results(hits))
     query_data = query.as_dict()
     digest = certificate_digest(
         number=number,

@@ -15,7 +15,6 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from registry.choices import RegistrationStatus
 from registry.models import Alert, Organization, Registration
 from registry.models.alerts import MESSAGES, AlertKind, AlertSeverity
 from registry.services.alerts import AlertSpec, JobResult, alerts_lock, alerts_reconcile
@@ -114,9 +113,7 @@ def stale_valuations_scan(*, now: datetime | None = None) -> JobResult:
         now = now or timezone.now()
         # every lender with an active registration (the selector narrows it down further)
         parties = Organization.objects.filter(
-            pk__in=Registration.objects.filter(status=RegistrationStatus.ACTIVE).values(
-                "secured_party_id"
-            )
+            pk__in=Registration.objects.active(now).values("secured_party_id")
         ).order_by("pk")
         specs: list[AlertSpec] = []
         failed: list[int] = []
@@ -166,11 +163,8 @@ def coverage_shortfalls_scan(*, now: datetime | None = None, mark: bool = True) 
         alerts_lock(kind)
         now = now or timezone.now()
         registrations = (
-            Registration.objects.filter(
-                status=RegistrationStatus.ACTIVE,
-                expires_at__gt=now,
-                secured_amount__isnull=False,
-            )
+            Registration.objects.active(now)
+            .filter(secured_amount__isnull=False)
             .select_related("secured_party")
             .order_by("pk")
         )

@@ -15,9 +15,9 @@ from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
-from registry.choices import RegistrationStatus
 from registry.exceptions import NotFound
 from registry.models import CollateralItem, Organization, Registration
+from registry.models.registrations import active_q
 from valuation.choices import StaleReasonCode
 from valuation.haircuts import EXACT, ZERO, round_money
 from valuation.models import Valuation
@@ -156,9 +156,7 @@ def stale_valuation_items(
     """
     moment = Moment.of(as_of)
     items = CollateralItem.objects.filter(
-        removed_at__isnull=True,
-        registration__status=RegistrationStatus.ACTIVE,
-        registration__expires_at__gt=moment.cutoff,
+        active_q(moment.cutoff, prefix="registration__"), removed_at__isnull=True
     ).select_related("registration__secured_party")
     if organization is not None:
         items = items.filter(registration__secured_party=organization)

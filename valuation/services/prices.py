@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.actors import Actor
-from registry.choices import RegistrationStatus
 from registry.exceptions import InvalidInput
 from registry.models import CollateralItem, Organization
+from registry.models.registrations import active_q
 from valuation.choices import ValuationMethod, normalize_commodity, normalize_unit
 from valuation.haircuts import EXACT, fits_digits, round_money
 from valuation.models import CommodityPrice, Valuation
@@ -280,11 +280,10 @@ def _mark_to_market(
     receipts = [
         item
         for item in CollateralItem.objects.filter(
+            active_q(prefix="registration__"),
             kind="warehouse_receipt",
             removed_at__isnull=True,
             registration__secured_party=organization,
-            registration__status=RegistrationStatus.ACTIVE,
-            registration__expires_at__gt=timezone.now(),
         )
         .select_related("registration")
         .order_by("id")

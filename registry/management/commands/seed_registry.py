@@ -10,7 +10,6 @@ with the hash chain computed here — ``verify_ledger`` passes afterwards.
 from __future__ import annotations
 
 import heapq
-import json
 import random
 import time
 from datetime import UTC, datetime, timedelta
@@ -20,7 +19,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from stdnum.cn import uscc
 
@@ -35,6 +34,7 @@ from registry.models import (
     Registration,
 )
 from registry.selectors.similar import fold_lookalikes
+from registry.services.bulk import bulk_insert
 from registry.services.ledger import ledger_lock
 from registry.services.organizations import organization_ensure
 
@@ -46,46 +46,9 @@ EXPIRING_SHARE = 0.03  # expire within the next month
 POOL_SIZE = 20_000  # items remembered as candidates for a duplicate pledge
 
 
-class _Writer:
-    """Bulk rows into a table: COPY on PostgreSQL (ids drawn from the sequence first),
-    ``bulk_create`` elsewhere. Returns the ids in row order."""
-
-    def __init__(self) -> None:
-        self.postgres = connection.vendor == "postgresql"
-
-    def write(self, model, rows: list[dict[str, Any]], *, want_ids: bool) -> list[int]:
-        if not rows:
-            return []
-        if not self.postgres:
-            created = model.objects.bulk_create([model(**row) for row in rows], batch_size=2000)
-            return [obj.pk for obj in created]
-        table = model._meta.db_table
-        ids: list[int] = []
-        with connection.cursor() as cursor:
-            if want_ids:
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                    [table, len(rows)],
-                )
-                ids = [r[0] for r in cursor.fetchall()]
-                for row, pk in zip(rows, ids, strict=True):
-                    row["id"] = pk
-            names = list(rows[0])
-            columns = ", ".join(model._meta.get_field(n).column for n in names)
-            json_fields = {
-                n for n in names if model._meta.get_field(n).get_internal_type() == "JSONField"
-            }
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(
-                        [
-                            json.dumps(row[n], ensure_ascii=False)
-                            if n in json_fields and row[n] is not None
-                            else row[n]
-                            for n in names
-                        ]
-                    )
-        return ids
+def _insert(model, rows: list[dict[str, Any]]) -> list[int]:
+    """Bulk rows into a table (COPY on PostgreSQL) and return their ids in row order."""
+    return [obj.pk for obj in bulk_insert(model, [model(**row) for row in rows])]
 
 
 class _Generator:
@@ -206,7 +169,7 @@ class Command(BaseCommand):
             start = head.last_occurred_at
         total = registrations or max(keys // 3, 1)  # about 3.3 keys per registration
         step = (now - start) / (total + 1)
-        self.rng, self.now, self.writer = rng, now, _Writer()
+        self.rng, self.now = rng, now
         self.generator = _Generator(rng)
         self.counters: dict[int, Counter] = {}
         self.discharges: list[tuple[datetime, int, dict]] = []  # a heap, by time
@@ -296,7 +259,7 @@ class Command(BaseCommand):
 
     def _write(self, batch: list[dict], final: bool) -> None:
         events = self._order(batch, final)
-        registration_ids = self.writer.write(
+        registration_ids = _insert(
             Registration,
             [
                 {
@@ -319,13 +282,12 @@ class Command(BaseCommand):
                 }
                 for plan in batch
             ],
-            want_ids=True,
         )
         items = []
         for plan, pk in zip(batch, registration_ids, strict=True):
             plan["id"] = pk
             items.extend((plan, item) for item in plan["items"])
-        item_ids = self.writer.write(
+        item_ids = _insert(
             CollateralItem,
             [
                 {
@@ -339,7 +301,6 @@ class Command(BaseCommand):
                 }
                 for plan, (kind, attributes, _keys, _holders) in items
             ],
-            want_ids=True,
         )
         key_rows = []
         for (plan, (_kind, _attributes, item_keys, _holders)), item_id in zip(
@@ -360,8 +321,8 @@ class Command(BaseCommand):
                 }
                 for key in item_keys
             )
-        self.writer.write(IdentityKeyEntry, key_rows, want_ids=False)
-        self.writer.write(LedgerEvent, [self._event(e, p) for e, p in events], want_ids=False)
+        _insert(IdentityKeyEntry, key_rows)
+        bulk_insert(LedgerEvent, [self._event(e, p) for e, p in events])
 
     def _conflicts(self, plan: dict) -> list[dict]:
         """Prior live pledges of the same items, as the service records them."""
@@ -382,7 +343,7 @@ class Command(BaseCommand):
             holders.append(plan)
         return list(conflicts.values())
 
-    def _event(self, event: str, plan: dict) -> dict:
+    def _event(self, event: str, plan: dict) -> LedgerEvent:
         if event == "registered":
             occurred_at = plan["registered_at"]
             payload: dict[str, Any] = {
@@ -418,6 +379,7 @@ class Command(BaseCommand):
         occurred_at = occurred_at.astimezone(UTC)
         self.chain["sequence"] += 1
         row = LedgerEvent(
+            registration_id=plan["id"],
             sequence=self.chain["sequence"],
             event=LedgerEventType.REGISTERED if event == "registered" else event,
             actor="seed_registry",
@@ -427,13 +389,4 @@ class Command(BaseCommand):
         )
         row.hash = LedgerEvent.compute_hash(row.prev_hash, row.canonical_content(plan["number"]))
         self.chain["hash"], self.chain["time"] = row.hash, occurred_at
-        return {
-            "sequence": row.sequence,
-            "registration_id": plan["id"],
-            "event": row.event,
-            "actor": row.actor,
-            "occurred_at": occurred_at,
-            "payload": payload,
-            "prev_hash": row.prev_hash,
-            "hash": row.hash,
-        }
+        return row
