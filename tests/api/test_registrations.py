@@ -281,3 +281,19 @@ def test_concurrent_retries_with_one_key_register_once(bank_a):
     assert [r.status_code for r in responses] == [201, 201]
     assert responses[0].json() == responses[1].json()
     assert Registration.objects.count() == 1
+
+
+def test_lists_are_paginated(client_a):
+    from unittest import mock
+
+    from rest_framework.pagination import PageNumberPagination
+
+    for _ in range(3):
+        register(client_a)
+    with mock.patch.object(PageNumberPagination, "page_size", 2):
+        first = client_a.get(URL).json()
+        second = client_a.get(URL, {"page": 2}).json()
+    assert (first["count"], len(first["results"]), len(second["results"])) == (3, 2, 1)
+    assert first["next"] and second["previous"]
+    numbers = {r["registration_number"] for r in first["results"] + second["results"]}
+    assert len(numbers) == 3

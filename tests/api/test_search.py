@@ -168,3 +168,14 @@ def test_certificate_printable_in_both_languages(client_b):
     chinese = client_b.get(path, {"lang": "zh-hans"}).content.decode()
     assert "查询证明" in chinese
     assert cert["digest"] in chinese
+
+
+def test_certificates_mask_resident_ids_even_for_the_owner(client_a):
+    person = person_grantor()
+    register(client_a, ip_item(), grantor=person)
+    cert = client_a.post(
+        "/api/v1/search-certificates/", {"grantor_id": person["id_number"]}, format="json"
+    ).json()
+    [result] = cert["results"]
+    assert result["grantor"]["id_number"][6:14] == "********"
+    assert "secured_amount" not in result
