@@ -9,8 +9,10 @@ prices.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +22,35 @@ from registry.models.alerts import MESSAGES, AlertKind, AlertSeverity
 from registry.services.alerts import AlertSpec, JobResult, alerts_lock, alerts_reconcile
 
 logger = logging.getLogger("registry.jobs")
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _isolated(
+    job: str,
+    units: Iterable[T],
+    work: Callable[[T], R],
+    failed: list[T],
+    describe: Callable[[T], str] = str,
+) -> Iterator[R]:
+    """``work`` on each unit in its own savepoint, yielding what it returns.
+
+    A query failing on one lender's or registration's data (PostgreSQL aborts the whole
+    transaction) is logged and the unit added to ``failed``; the rest go on.
+    """
+    for unit in units:
+        try:
+            with transaction.atomic():
+                outcome = work(unit)
+        except Exception:
+            logger.exception("%s: %s skipped", job, describe(unit))
+            failed.append(unit)
+            continue
+        yield outcome
+
+
+def _party(organization: Organization) -> str:
+    return f"organization {organization.pk} ({organization.code})"
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -37,21 +68,21 @@ def mark_to_market_run(*, organization: Organization | None = None) -> JobResult
 
     result = JobResult("mark_to_market")
     organizations = [organization] if organization else list(Organization.objects.order_by("pk"))
+    result.scanned = len(organizations)
+    failed: list[Organization] = []
     out_of_range = invalid = 0
-    for org in organizations:
-        result.scanned += 1
-        try:
-            with transaction.atomic():
-                outcome = mark_to_market(organization=org)
-        except Exception:
-            logger.exception("mark_to_market: organization %s (%s) failed", org.pk, org.code)
-            result.failed += 1
-            continue
-        written = len(outcome) if hasattr(outcome, "__len__") else int(outcome or 0)
-        out_of_range += len(getattr(outcome, "value_out_of_range", ()))
-        invalid += len(getattr(outcome, "invalid", ()))
-        result.found += written
-        result.updated += written
+    for outcome in _isolated(
+        "mark_to_market",
+        organizations,
+        lambda org: mark_to_market(organization=org),
+        failed,
+        _party,
+    ):
+        out_of_range += len(outcome.value_out_of_range)
+        invalid += len(outcome.invalid)
+        result.found += len(outcome)
+        result.updated += len(outcome)
+    result.failed = len(failed)
     if out_of_range:
         result.extra["value_out_of_range"] = out_of_range
     if invalid:
@@ -116,23 +147,22 @@ def stale_valuations_scan(*, now: datetime | None = None) -> JobResult:
             pk__in=Registration.objects.active(now).values("secured_party_id")
         ).order_by("pk")
         specs: list[AlertSpec] = []
-        failed: list[int] = []
-        for party in parties:
-            try:
-                with transaction.atomic():
-                    specs.extend(_stale_specs(kind, stale_valuation_items(organization=party)))
-            except Exception:
-                logger.exception(
-                    "stale_valuations: organization %s (%s) skipped", party.pk, party.code
-                )
-                failed.append(party.pk)
+        failed: list[Organization] = []
+        for party_specs in _isolated(
+            "stale_valuations",
+            parties,
+            lambda party: _stale_specs(kind, stale_valuation_items(organization=party)),
+            failed,
+            _party,
+        ):
+            specs.extend(party_specs)
         result.scanned = result.found = len(specs)
         result.failed = len(failed)
         result.add(
             alerts_reconcile(
                 kind=kind,
                 specs=specs,
-                existing=Alert.objects.exclude(organization_id__in=failed),
+                existing=Alert.objects.exclude(organization__in=failed),
                 resolution="valuation_current",
                 now=now,
             )
@@ -168,23 +198,17 @@ def coverage_shortfalls_scan(*, now: datetime | None = None, mark: bool = True) 
             .select_related("secured_party")
             .order_by("pk")
         )
-        specs = []
-        failed: list[int] = []
-        for registration in registrations.iterator(chunk_size=500):
-            result.scanned += 1
-            try:
-                # a savepoint: a query failing on one registration's data (PostgreSQL aborts
-                # the transaction) leaves the scan free to go on with the rest
-                with transaction.atomic():
-                    spec = _shortfall_spec(kind, registration, registration_coverage)
-            except Exception:
-                logger.exception(
-                    "coverage_shortfalls: registration %s skipped", registration.number
-                )
-                failed.append(registration.pk)
-                continue
-            if spec is not None:
-                specs.append(spec)
+        failed: list[Registration] = []
+        outcomes = _isolated(
+            "coverage_shortfalls",
+            registrations.iterator(chunk_size=500),
+            lambda registration: _shortfall_spec(kind, registration, registration_coverage),
+            failed,
+            lambda registration: f"registration {registration.number}",
+        )
+        computed = list(outcomes)
+        result.scanned = len(computed) + len(failed)
+        specs = [spec for spec in computed if spec is not None]
         result.found = len(specs)
         result.failed = len(failed)
         result.add(
@@ -192,7 +216,7 @@ def coverage_shortfalls_scan(*, now: datetime | None = None, mark: bool = True) 
                 kind=kind,
                 specs=specs,
                 # a registration not computed keeps its alert as it was: never "restored"
-                existing=Alert.objects.exclude(registration_id__in=failed),
+                existing=Alert.objects.exclude(registration__in=failed),
                 resolution="coverage_restored",
                 now=now,
             )
