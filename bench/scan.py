@@ -51,11 +51,11 @@ def measure(keys: int) -> dict:
 
     from config.celery import app as celery_app
     from registry.actors import Actor
+    from registry.alerts.services.duplicates import duplicate_pledges_check, duplicate_pledges_scan
+    from registry.alerts.services.expiring import expiring_scan
     from registry.items import items_validate
     from registry.models import IdentityKeyEntry, Organization, Registration
     from registry.services import duplicates
-    from registry.services.duplicates import duplicate_pledges_check, duplicate_pledges_scan
-    from registry.services.expiring import expiring_scan
     from registry.services.registrations import Period, registration_create
 
     call_command("migrate", verbosity=0)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("valuation.api.urls")),
     path("api/v1/", include("registry.api.urls")),
+    path("api/v1/", include("registry.alerts.api.urls")),
 ]

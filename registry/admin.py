@@ -10,19 +10,14 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import (
-    Alert,
-    AlertSettings,
     ApiKey,
     CollateralItem,
     LedgerEvent,
-    Notification,
     Organization,
     Registration,
     SearchCertificate,
     SearchLog,
     User,
-    Webhook,
-    WebhookDelivery,
 )
 
 
@@ -158,73 +153,3 @@ class SearchCertificateAdmin(ReadOnlyAdmin):
 class SearchLogAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "organization", "actor", "query", "result_count"]
     list_filter = ["organization"]
-
-
-@admin.register(AlertSettings)
-class AlertSettingsAdmin(OperatorOnlyAdmin):
-    list_display = ["organization", "expiring_thresholds"]
-
-
-@admin.register(Alert)
-class AlertAdmin(ReadOnlyAdmin):
-    """Alerts are raised and resolved by the jobs; lenders acknowledge them over the API."""
-
-    list_display = [
-        "created_at",
-        "organization",
-        "kind",
-        "severity",
-        "status",
-        "registration",
-        "subject_key",
-        "resolved_at",
-    ]
-    list_filter = ["kind", "status", "severity", "organization"]
-    search_fields = ["subject_key", "registration__number"]
-    list_select_related = ["organization", "registration"]
-    date_hierarchy = "created_at"
-
-
-@admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
-    list_display = [
-        "created_at",
-        "organization",
-        "event",
-        "channel",
-        "recipient",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "sent_at",
-    ]
-    list_filter = ["channel", "status", "event"]
-    search_fields = ["recipient", "delivery_id"]
-    list_select_related = ["organization"]
-
-
-@admin.register(Webhook)
-class WebhookAdmin(ReadOnlyAdmin):
-    """Subscriptions are made over the API (the secret is shown once there)."""
-
-    list_display = ["organization", "url", "event_types", "secret_hint", "created_at", "deleted_at"]
-    list_filter = ["organization"]
-    exclude = ["secret_encrypted"]
-
-
-@admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnlyAdmin):
-    organization_lookup = "webhook__organization"
-    list_display = [
-        "attempted_at",
-        "webhook",
-        "event",
-        "attempt",
-        "success",
-        "status_code",
-        "duration_ms",
-        "error",
-        "next_attempt_at",
-    ]
-    list_filter = ["success", "event"]
-    list_select_related = ["webhook__organization"]

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "collateral",
     "registry",
+    "registry.alerts",
     "valuation",
 ]
 
@@ -176,9 +177,9 @@ strings. Lists are paginated (`?page=`, 50 per page). Messages follow `Accept-La
     "REDOC_DIST": "SIDECAR",
     # alert enums share field names ("kind", "status") with the registry's
     "ENUM_NAME_OVERRIDES": {
-        "AlertKindEnum": "registry.models.alerts.AlertKind",
-        "AlertStatusEnum": "registry.models.alerts.AlertStatus",
-        "AlertSeverityEnum": "registry.models.alerts.AlertSeverity",
+        "AlertKindEnum": "registry.alerts.choices.AlertKind",
+        "AlertStatusEnum": "registry.alerts.choices.AlertStatus",
+        "AlertSeverityEnum": "registry.alerts.choices.AlertSeverity",
     },
 }
 

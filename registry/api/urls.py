@@ -2,12 +2,10 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from registry.api.views import alerts, registrations, root, search
+from registry.api.views import registrations, root, search
 
 router = SimpleRouter()
 router.register("registrations", registrations.RegistrationViewSet, basename="registration")
-router.register("alerts", alerts.AlertViewSet, basename="alert")
-router.register("webhooks", alerts.WebhookViewSet, basename="webhook")
 
 urlpatterns = [
     path("", root.ApiRootView.as_view(), name="api-root"),

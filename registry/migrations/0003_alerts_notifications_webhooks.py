@@ -3,10 +3,14 @@
 import django.core.serializers.json
 import django.db.models.deletion
 import django.utils.timezone
-import registry.models.alerts
 import uuid
 from django.conf import settings
 from django.db import migrations, models
+
+
+def default_expiring_thresholds():
+    # was registry.models.alerts.default_expiring_thresholds; the model moved to the alerts app
+    return [30, 7, 1]
 
 
 class Migration(migrations.Migration):
@@ -49,7 +53,7 @@ class Migration(migrations.Migration):
             name='AlertSettings',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('expiring_thresholds', models.JSONField(default=registry.models.alerts.default_expiring_thresholds, help_text='Days before expiry at which an alert is raised, e.g. [30, 7, 1].', verbose_name='expiring thresholds (days)')),
+                ('expiring_thresholds', models.JSONField(default=default_expiring_thresholds, help_text='Days before expiry at which an alert is raised, e.g. [30, 7, 1].', verbose_name='expiring thresholds (days)')),
                 ('organization', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='alert_settings', to='registry.organization', verbose_name='organization')),
             ],
             options={

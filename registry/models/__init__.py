@@ -1,18 +1,9 @@
-from registry.models.alerts import (
-    Alert,
-    AlertSettings,
-    Notification,
-    Webhook,
-    WebhookDelivery,
-)
 from registry.models.ledger import LedgerEvent, LedgerHead
 from registry.models.organizations import ApiKey, Organization, User
 from registry.models.registrations import CollateralItem, Counter, IdentityKeyEntry, Registration
 from registry.models.search import IdempotencyRecord, SearchCertificate, SearchLog
 
 __all__ = [
-    "Alert",
-    "AlertSettings",
     "ApiKey",
     "CollateralItem",
     "Counter",
@@ -20,12 +11,9 @@ __all__ = [
     "IdentityKeyEntry",
     "LedgerEvent",
     "LedgerHead",
-    "Notification",
     "Organization",
     "Registration",
     "SearchCertificate",
     "SearchLog",
     "User",
-    "Webhook",
-    "WebhookDelivery",
 ]

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from collateral.kinds.base import IdentityKey
+from registry import dispatch
 from registry.actors import Actor
 from registry.choices import LedgerEventType, OnConflict, RegistrationStatus
 from registry.exceptions import ConflictRejected, InvalidInput, InvalidState, PermissionDenied
@@ -24,7 +25,6 @@ from registry.items import MAX_ITEMS, ItemInput
 from registry.models import CollateralItem, IdentityKeyEntry, LedgerHead, Registration
 from registry.selectors.priority import Conflict, conflicts_for_keys
 from registry.selectors.similar import fold_lookalikes
-from registry.services.duplicates import duplicate_check_on_commit
 from registry.services.ledger import counter_next, ledger_append, ledger_lock, ledger_now
 
 UNSET: Any = object()
@@ -198,7 +198,7 @@ def registration_create(
             "conflicts": _conflict_payload(conflicts),
         },
     )
-    duplicate_check_on_commit([registration.pk])
+    dispatch.registrations_changed([registration.pk])
     return RegistrationResult(registration=registration, conflicts=conflicts)
 
 
@@ -320,7 +320,7 @@ def registration_amend(
         },
     )
     if add_items or remove_item_ids:
-        duplicate_check_on_commit([registration.pk])
+        dispatch.registrations_changed([registration.pk])
     return RegistrationResult(registration=registration, conflicts=conflicts)
 
 
@@ -382,7 +382,7 @@ def registration_discharge(*, actor: Actor, number: str) -> Registration:
         occurred_at=now,
         payload={},
     )
-    duplicate_check_on_commit([registration.pk])
+    dispatch.registrations_changed([registration.pk])
     return registration
 
 
@@ -414,7 +414,7 @@ def registrations_expire_due(*, limit: int = 1000) -> int:
                     occurred_at=now,
                     payload={"expires_at": registration.expires_at},
                 )
-            duplicate_check_on_commit([registration.pk for registration in due])
+            dispatch.registrations_changed([registration.pk for registration in due])
         expired += len(due)
         if len(due) < limit:
             return expired

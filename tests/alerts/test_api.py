@@ -3,10 +3,10 @@
 import pytest
 from rest_framework.test import APIClient
 
-from registry.models import Alert, Webhook
-from registry.services.duplicates import duplicate_pledges_scan
+from registry.alerts.models import Alert, Webhook
+from registry.alerts.services.duplicates import duplicate_pledges_scan
+from registry.alerts.services.webhooks import webhook_secret
 from registry.services.organizations import api_key_create
-from registry.services.webhooks import webhook_secret
 from tests.alerts.conftest import register
 from tests.factories import ip_item, patent_number
 

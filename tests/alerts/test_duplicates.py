@@ -6,10 +6,11 @@ import pytest
 from django.core.management import call_command
 from django.db import connections
 
+from registry.alerts.models import Alert
+from registry.alerts.services.duplicates import duplicate_pledges_check, duplicate_pledges_scan
 from registry.items import items_validate
-from registry.models import Alert, Registration
+from registry.models import Registration
 from registry.selectors.ledger import ledger_verify
-from registry.services.duplicates import duplicate_pledges_check, duplicate_pledges_scan
 from registry.services.registrations import registration_amend, registration_discharge
 from tests.alerts.conftest import needs_postgres, register
 from tests.factories import (
@@ -206,7 +207,7 @@ def test_seeded_collateral_is_valid_and_keyed_as_the_services_would():
 @needs_postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_checks_and_scan_open_each_alert_once(bank_a, bank_b, monkeypatch):
-    monkeypatch.setattr("registry.services.duplicates._queue_check", lambda ids: None)
+    monkeypatch.setattr("registry.dispatch.registrations_changed", lambda ids: None)
     number = patent_number()
     register(actor_for(bank_a), ip_item(number))
     second = register(actor_for(bank_b), ip_item(number))

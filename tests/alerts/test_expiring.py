@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from registry.models import Alert, AlertSettings, Registration
-from registry.services.expiring import expiring_scan
+from registry.alerts.models import Alert, AlertSettings
+from registry.alerts.services.expiring import expiring_scan
+from registry.models import Registration
 from registry.services.registrations import Period, registration_discharge, registration_extend
 from tests.alerts.conftest import register
 from tests.factories import ip_item

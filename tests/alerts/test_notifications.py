@@ -9,10 +9,10 @@ from django.core import mail
 from django.db import connections
 from django.utils import timezone
 
-from registry.models import Alert, Notification
-from registry.services.duplicates import duplicate_pledges_scan
-from registry.services.expiring import expiring_scan
-from registry.services.notifications import (
+from registry.alerts.models import Alert, Notification
+from registry.alerts.services.duplicates import duplicate_pledges_scan
+from registry.alerts.services.expiring import expiring_scan
+from registry.alerts.services.notifications import (
     notification_digests_send,
     notifications_claim,
     notifications_send,
@@ -74,7 +74,7 @@ def test_failed_mail_is_retried_later(recipients, actor_a, actor_b, monkeypatch)
     def broken(*args, **kwargs):
         raise OSError("SMTP down")
 
-    monkeypatch.setattr("registry.services.notifications._send_mail", broken)
+    monkeypatch.setattr("registry.alerts.services.notifications._send_mail", broken)
     assert notifications_send().failed == 3
     row = Notification.objects.first()
     assert row.status == "pending" and row.next_attempt_at > timezone.now()
@@ -115,8 +115,10 @@ def test_claim_is_exclusive(recipients, actor_a, actor_b):
 @pytest.mark.django_db(transaction=True)
 def test_two_senders_racing_send_each_mail_exactly_once(bank_a, bank_b, monkeypatch):
     # the senders are started by hand below, not queued after commit
-    monkeypatch.setattr("registry.services.notifications._kick_senders", lambda channels: None)
-    monkeypatch.setattr("registry.services.duplicates._queue_check", lambda ids: None)
+    monkeypatch.setattr(
+        "registry.alerts.services.notifications._kick_senders", lambda channels: None
+    )
+    monkeypatch.setattr("registry.dispatch.registrations_changed", lambda ids: None)
     bank_a.notification_email = "alerts@bank-a.example.com"
     bank_a.save()
     for i in range(30):
@@ -133,7 +135,7 @@ def test_two_senders_racing_send_each_mail_exactly_once(bank_a, bank_b, monkeypa
         with lock:
             sent.append(f"{to}|{subject}")
 
-    monkeypatch.setattr("registry.services.notifications._send_mail", slow_send)
+    monkeypatch.setattr("registry.alerts.services.notifications._send_mail", slow_send)
     barrier = threading.Barrier(2)
     errors = []
 

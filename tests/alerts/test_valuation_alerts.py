@@ -6,11 +6,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from registry import tasks
-from registry.models import Alert
-from registry.services.valuation_alerts import coverage_shortfalls_scan, stale_valuations_scan
+from registry.alerts.models import Alert
 from tests.alerts.conftest import register
 from tests.factories import ip_item, receipt_item
+from valuation import tasks
+from valuation.services import scans
+from valuation.services.scans import coverage_shortfalls_scan, stale_valuations_scan
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +100,7 @@ def test_mark_to_market_runs_before_the_shortfall_check(actor_a):
 
 @pytest.mark.parametrize(
     "task",
-    [tasks.stale_valuations_scan, tasks.coverage_shortfalls_scan, tasks.mark_to_market],
+    [tasks.stale_valuations, tasks.coverage_shortfalls, tasks.mark_to_market],
 )
 def test_valuation_tasks_twice_change_nothing_the_second_time(actor_a, task):
     registration = register(actor_a, ip_item(), receipt_item(), secured_amount=Decimal("9e6"))
@@ -155,26 +156,25 @@ def test_coverage_scan_marks_to_market_past_a_receipt_too_large_to_value(actor_a
     assert not Valuation.objects.filter(item__registration=huge).exists()
     assert Valuation.objects.filter(item__registration=fine).get().value == Decimal("100.00")
     assert result.scanned == 2 and result.failed == 0 and result.opened == 2
-    marked = tasks._mark_to_market()
+    marked = tasks.mark_to_market_job()
     assert marked.extra["value_out_of_range"] == 1 and marked.failed == 0
 
 
 def test_mark_to_market_run_goes_on_past_a_failing_organization(actor_a, actor_b, monkeypatch):
-    import valuation.services
-    from registry.services.valuation_alerts import mark_to_market_run
+    from valuation.services.scans import mark_to_market_run
 
     register(actor_a, receipt_item(quantity="10"))
     register(actor_b, receipt_item(quantity="10"))
     _price(actor_a, "copper", "10")
     _price(actor_b, "copper", "10")
-    real = valuation.services.mark_to_market
+    real = scans.mark_to_market
 
     def failing_for_a(*, organization, **kwargs):
         if organization == actor_a.organization:
             _overflow()
         return real(organization=organization, **kwargs)
 
-    monkeypatch.setattr(valuation.services, "mark_to_market", failing_for_a)
+    monkeypatch.setattr(scans, "mark_to_market", failing_for_a)
 
     result = mark_to_market_run()
 
@@ -184,20 +184,19 @@ def test_mark_to_market_run_goes_on_past_a_failing_organization(actor_a, actor_b
 def test_coverage_scan_skips_a_failing_registration_and_keeps_its_alert(
     actor_a, actor_b, monkeypatch, caplog
 ):
-    import valuation.selectors
 
     broken = register(actor_a, ip_item(), secured_amount=Decimal("1000000.00"))
     other = register(actor_b, ip_item(), secured_amount=Decimal("1000000.00"))
     assert coverage_shortfalls_scan(mark=False).opened == 2
     value(actor_b, other.items.get(), "100000000")  # actor_b's shortfall is now restored
-    real = valuation.selectors.registration_coverage
+    real = scans.registration_coverage
 
     def failing_for_broken(*, registration, **kwargs):
         if registration.pk == broken.pk:
             _overflow()
         return real(registration=registration, **kwargs)
 
-    monkeypatch.setattr(valuation.selectors, "registration_coverage", failing_for_broken)
+    monkeypatch.setattr(scans, "registration_coverage", failing_for_broken)
 
     result = coverage_shortfalls_scan(mark=False)
 
@@ -211,21 +210,20 @@ def test_coverage_scan_skips_a_failing_registration_and_keeps_its_alert(
 def test_stale_scan_skips_a_failing_organization_and_keeps_its_alerts(
     actor_a, actor_b, monkeypatch, caplog
 ):
-    import valuation.selectors
 
     broken = register(actor_a, ip_item())
     other = register(actor_b, ip_item())
     assert stale_valuations_scan().opened == 2
     value(actor_a, broken.items.get(), "500000")  # would resolve, if it could be read
     value(actor_b, other.items.get(), "500000")
-    real = valuation.selectors.stale_valuation_items
+    real = scans.stale_valuation_items
 
     def failing_for_a(*, organization=None, **kwargs):
         if organization == actor_a.organization:
             _overflow()
         return real(organization=organization, **kwargs)
 
-    monkeypatch.setattr(valuation.selectors, "stale_valuation_items", failing_for_a)
+    monkeypatch.setattr(scans, "stale_valuation_items", failing_for_a)
 
     result = stale_valuations_scan()
 

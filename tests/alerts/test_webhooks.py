@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from registry.models import Notification, WebhookDelivery
-from registry.services.duplicates import duplicate_pledges_scan
-from registry.services.notifications import retry_at
-from registry.services.webhooks import webhook_deliveries_send
+from registry.alerts.models import Notification, WebhookDelivery
+from registry.alerts.services.duplicates import duplicate_pledges_scan
+from registry.alerts.services.notifications import retry_at
+from registry.alerts.services.webhooks import webhook_deliveries_send
 from tests.alerts.conftest import register
 from tests.factories import ip_item, patent_number
 

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import connection
 
 from config.celery import app as celery_app
-from registry.models import Alert
+from registry.alerts.models import Alert
 from tests.factories import ip_item, patent_number, registration_payload
 
 ROOT = Path(__file__).resolve().parents[2]

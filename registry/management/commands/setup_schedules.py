@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from registry.schedules import DEFAULT_SCHEDULES
+from registry.jobs import all_jobs
 
 
 class Command(BaseCommand):
@@ -12,7 +12,9 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         created = 0
-        for default in DEFAULT_SCHEDULES:
+        jobs = [job for job in all_jobs().values() if job.schedule is not None]
+        for job in jobs:
+            default = job.schedule
             if PeriodicTask.objects.filter(name=default.name).exists():
                 continue
             crontab, _ = CrontabSchedule.objects.get_or_create(
@@ -25,9 +27,9 @@ class Command(BaseCommand):
             )
             PeriodicTask.objects.create(
                 name=default.name,
-                task=default.task,
+                task=job.task,
                 crontab=crontab,
                 description=default.description,
             )
             created += 1
-        self.stdout.write(f"Schedules: {created} created, {len(DEFAULT_SCHEDULES) - created} kept.")
+        self.stdout.write(f"Schedules: {created} created, {len(jobs) - created} kept.")

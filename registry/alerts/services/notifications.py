@@ -23,16 +23,18 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from registry.models import Alert, Notification, Organization, User, Webhook
-from registry.models.alerts import (
+from registry import dispatch
+from registry.alerts.choices import (
     AlertKind,
     NotificationChannel,
     NotificationEvent,
     NotificationStatus,
 )
+from registry.alerts.models import Alert, Notification, Webhook
+from registry.alerts.selectors import alerts_with_registration
+from registry.jobs import JobResult
+from registry.models import Organization, User
 from registry.models.ledger import jsonable
-from registry.selectors.alerts import alerts_with_registration
-from registry.services.alerts import JobResult
 from registry.services.bulk import bulk_insert
 
 logger = logging.getLogger("registry.jobs")
@@ -93,13 +95,17 @@ def _webhooks_by_organization(organization_ids: Iterable[int]) -> dict[int, list
     return hooks
 
 
-def _kick_senders(channels: set[str]) -> None:
-    from registry import tasks
+# Celery tasks (``registry.alerts.tasks``) that send each immediate channel's due rows.
+SENDER_TASKS = {
+    NotificationChannel.EMAIL: "registry.notifications_send",
+    NotificationChannel.WEBHOOK: "registry.webhook_deliveries_send",
+}
 
-    if NotificationChannel.EMAIL in channels:
-        tasks.notifications_send.delay()
-    if NotificationChannel.WEBHOOK in channels:
-        tasks.webhook_deliveries_send.delay()
+
+def _kick_senders(channels: set[str]) -> None:
+    for channel, task_name in SENDER_TASKS.items():
+        if channel in channels:
+            dispatch.queue(task_name)
 
 
 def notifications_enqueue(*, alerts: list[Alert], event: str, now: datetime) -> int:

@@ -23,10 +23,12 @@ from django.db.models import Aggregate, CharField, F, Max, Min, QuerySet
 from django.utils import timezone
 
 from collateral.kinds.base import IdentityKey
-from registry.models import Alert, IdentityKeyEntry, Organization, Registration
-from registry.models.alerts import AlertKind, AlertSeverity
+from registry.alerts.choices import AlertKind, AlertSeverity
+from registry.alerts.models import Alert
+from registry.alerts.services.alerts import AlertSpec, alerts_lock, alerts_reconcile
+from registry.jobs import JobResult
+from registry.models import IdentityKeyEntry, Organization, Registration
 from registry.selectors.priority import CHUNK, live_entries_q
-from registry.services.alerts import AlertSpec, JobResult, alerts_lock, alerts_reconcile
 
 logger = logging.getLogger("registry.jobs")
 
@@ -233,20 +235,3 @@ def duplicate_pledges_check(*, registration_ids: Iterable[int], now=None) -> Job
         alerts_reconcile(kind=KIND, specs=specs, existing=existing, resolution=RESOLUTION, now=now)
     )
     return result.finish()
-
-
-def _queue_check(registration_ids: list[int]) -> None:
-    from registry.tasks import duplicate_pledges_check as task
-
-    task.delay(registration_ids=registration_ids)
-
-
-def duplicate_check_on_commit(registration_ids: Iterable[int]) -> None:
-    """Queue the incremental check for after the current transaction commits.
-
-    ``robust``: the registration has committed by then; if the broker is down the failure is
-    logged and the hourly full scan catches up, rather than the caller seeing an error.
-    """
-    ids = sorted(set(registration_ids))
-    if ids:
-        transaction.on_commit(lambda: _queue_check(ids), robust=True)

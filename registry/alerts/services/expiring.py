@@ -14,9 +14,11 @@ from datetime import UTC, datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from registry.models import Alert, AlertSettings, Registration
-from registry.models.alerts import DEFAULT_EXPIRING_THRESHOLDS, AlertKind, AlertSeverity
-from registry.services.alerts import AlertSpec, JobResult, alerts_lock, alerts_reconcile
+from registry.alerts.choices import AlertKind, AlertSeverity
+from registry.alerts.models import DEFAULT_EXPIRING_THRESHOLDS, Alert, AlertSettings
+from registry.alerts.services.alerts import AlertSpec, alerts_lock, alerts_reconcile
+from registry.jobs import JobResult
+from registry.models import Registration
 from registry.services.registrations import registrations_expire_due
 
 KIND = AlertKind.EXPIRING

@@ -30,16 +30,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.actors import Actor
-from registry.exceptions import InvalidInput, NotFound
-from registry.models import Notification, Webhook, WebhookDelivery
-from registry.models.alerts import AlertKind, NotificationChannel, NotificationStatus
-from registry.services.alerts import JobResult
-from registry.services.notifications import (
+from registry.alerts.choices import AlertKind, NotificationChannel, NotificationStatus
+from registry.alerts.models import Notification, Webhook, WebhookDelivery
+from registry.alerts.services.notifications import (
     notification_finish,
     notifications_claim,
     notifications_due,
 )
-from registry.services.webhook_targets import UnsafeWebhookUrl, post, webhook_target
+from registry.alerts.services.webhook_targets import UnsafeWebhookUrl, post, webhook_target
+from registry.exceptions import InvalidInput, NotFound
+from registry.jobs import JobResult
 
 logger = logging.getLogger("registry.jobs")
 

@@ -1,7 +1,8 @@
-"""Valuation alerts: stale valuations and coverage shortfalls, from the valuation rules.
+"""The valuation scans: mark-to-market, stale valuations and coverage shortfalls.
 
-The figures come from the valuation app (``valuation.selectors``, ``valuation.services``);
-this module only turns them into alerts and resolves the alerts once the figures are fine.
+The figures come from this app's selectors and services; the scans turn them into alerts
+through the alerts app's one public service (:func:`alerts_sync`), which opens the missing
+ones and resolves those whose figures are fine again.
 Prices are marked to market before coverage is checked, so a shortfall is judged on today's
 prices.
 """
@@ -17,11 +18,15 @@ from typing import TypeVar
 from django.db import transaction
 from django.utils import timezone
 
-from registry.models import Alert, Organization, Registration
-from registry.models.alerts import MESSAGES, AlertKind, AlertSeverity
-from registry.services.alerts import AlertSpec, JobResult, alerts_lock, alerts_reconcile
+from registry.alerts.choices import AlertKind, AlertSeverity
+from registry.alerts.models import MESSAGES, Alert
+from registry.alerts.services.alerts import AlertSpec, alerts_sync
+from registry.jobs import JobResult
+from registry.models import Organization, Registration
+from valuation.selectors import registration_coverage, stale_valuation_items
+from valuation.services.prices import mark_to_market
 
-logger = logging.getLogger("registry.jobs")
+logger = logging.getLogger("valuation.jobs")
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -64,8 +69,6 @@ def mark_to_market_run(*, organization: Organization | None = None) -> JobResult
     (each lender's run is its own transaction, or savepoint inside a caller's). Receipts
     whose value does not fit a valuation are counted in ``extra["value_out_of_range"]``.
     """
-    from valuation.services import mark_to_market
-
     result = JobResult("mark_to_market")
     organizations = [organization] if organization else list(Organization.objects.order_by("pk"))
     result.scanned = len(organizations)
@@ -135,12 +138,9 @@ def stale_valuations_scan(*, now: datetime | None = None) -> JobResult:
     read is logged, counted in ``failed``, and its alerts are left as they were (neither
     opened nor resolved) while every other lender's are reconciled.
     """
-    from valuation.selectors import stale_valuation_items
-
     kind = AlertKind.STALE_VALUATION
     result = JobResult("stale_valuations")
     with transaction.atomic():
-        alerts_lock(kind)
         now = now or timezone.now()
         # every lender with an active registration (the selector narrows it down further)
         parties = Organization.objects.filter(
@@ -159,10 +159,10 @@ def stale_valuations_scan(*, now: datetime | None = None) -> JobResult:
         result.scanned = result.found = len(specs)
         result.failed = len(failed)
         result.add(
-            alerts_reconcile(
+            alerts_sync(
                 kind=kind,
                 specs=specs,
-                existing=Alert.objects.exclude(organization__in=failed),
+                scope=Alert.objects.exclude(organization__in=failed),
                 resolution="valuation_current",
                 now=now,
             )
@@ -183,14 +183,11 @@ def coverage_shortfalls_scan(*, now: datetime | None = None, mark: bool = True) 
     Each registration is computed on its own (in a savepoint): one that fails is logged with
     its number, counted in ``failed``, and its alert left as it was; the rest go on.
     """
-    from valuation.selectors import registration_coverage
-
     kind = AlertKind.COVERAGE_SHORTFALL
     result = JobResult("coverage_shortfalls")
     if mark:
         result.extra["marked"] = mark_to_market_run().found
     with transaction.atomic():
-        alerts_lock(kind)
         now = now or timezone.now()
         registrations = (
             Registration.objects.active(now)
@@ -212,11 +209,11 @@ def coverage_shortfalls_scan(*, now: datetime | None = None, mark: bool = True) 
         result.found = len(specs)
         result.failed = len(failed)
         result.add(
-            alerts_reconcile(
+            alerts_sync(
                 kind=kind,
                 specs=specs,
                 # a registration not computed keeps its alert as it was: never "restored"
-                existing=Alert.objects.exclude(registration__in=failed),
+                scope=Alert.objects.exclude(registration__in=failed),
                 resolution="coverage_restored",
                 now=now,
             )

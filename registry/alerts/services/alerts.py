@@ -1,19 +1,19 @@
 """Raising, reconciling, acknowledging and resolving alerts.
 
-Every scan works the same way: it computes the alerts that *should* be unresolved within its
-scope (:class:`AlertSpec`) and :func:`alerts_reconcile` makes the table agree — it opens the
-missing ones (writing their outbox rows in the same transaction), resolves the ones whose
-condition ended and refreshes the details of the rest. A scan that runs twice therefore
-changes nothing the second time.
+The one public way in for other apps is :func:`alerts_sync` (valuation's scans raise and
+resolve their alerts through it). Every scan works the same way: it computes the alerts that
+*should* be unresolved within its scope (:class:`AlertSpec`) and :func:`alerts_reconcile`
+makes the table agree — it opens the missing ones (writing their outbox rows in the same
+transaction), resolves the ones whose condition ended and refreshes the details of the rest.
+A scan that runs twice therefore changes nothing the second time.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -23,9 +23,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.actors import Actor
+from registry.alerts.choices import UNRESOLVED, AlertStatus, NotificationEvent
+from registry.alerts.models import Alert
+from registry.alerts.services.notifications import notifications_enqueue
 from registry.exceptions import InvalidState, NotFound
-from registry.models import Alert
-from registry.models.alerts import UNRESOLVED, AlertStatus, NotificationEvent
 from registry.models.ledger import jsonable
 from registry.services.bulk import bulk_insert
 
@@ -53,52 +54,6 @@ class AlertSpec:
     @property
     def key(self) -> tuple[int, str]:
         return (self.organization_id, self.subject_key)
-
-
-@dataclass
-class JobResult:
-    """What one run of a job did; logged as one line and printed by ``run_job``."""
-
-    job: str
-    scanned: int = 0
-    found: int = 0
-    opened: int = 0
-    resolved: int = 0
-    updated: int = 0
-    sent: int = 0
-    failed: int = 0
-    duration: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
-    _started: float = field(default_factory=time.monotonic, repr=False)
-
-    @property
-    def changed(self) -> int:
-        return self.opened + self.resolved + self.updated + self.sent + self.failed
-
-    def add(self, counts: ReconcileCounts) -> None:
-        self.opened += counts.opened
-        self.resolved += counts.resolved
-        self.updated += counts.updated
-
-    def finish(self) -> JobResult:
-        self.duration = time.monotonic() - self._started
-        logger.info("%s", self.summary())
-        return self
-
-    def summary(self) -> str:
-        parts = [
-            f"{self.job}: scanned={self.scanned} found={self.found}",
-            f"changed={self.changed} (opened={self.opened} resolved={self.resolved}"
-            f" updated={self.updated} sent={self.sent} failed={self.failed})",
-            *(f"{k}={v}" for k, v in self.extra.items()),
-            f"in {self.duration:.3f}s",
-        ]
-        return " ".join(parts)
-
-    def as_dict(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
-        data["changed"] = self.changed
-        return data
 
 
 @dataclass(frozen=True)
@@ -168,8 +123,6 @@ def alerts_reconcile(
     Callers hold :func:`alerts_lock` for ``kind`` in the same transaction. Opening writes the
     outbox rows; resolving writes webhook ``alert.resolved`` rows.
     """
-    from registry.services.notifications import notifications_enqueue
-
     now = now or timezone.now()
     wanted = {spec.key: spec for spec in specs}
     # plain rows, not model instances: a full scan compares every unresolved alert
@@ -237,6 +190,30 @@ def alerts_reconcile(
             now=now,
         )
     return ReconcileCounts(opened=len(missing), resolved=resolved, updated=len(changed))
+
+
+@transaction.atomic
+def alerts_sync(
+    *,
+    kind: str,
+    specs: Iterable[AlertSpec],
+    scope: QuerySet[Alert] | None = None,
+    resolution: str,
+    now: datetime | None = None,
+) -> ReconcileCounts:
+    """Make the unresolved alerts of ``kind`` within ``scope`` (default: all) exactly ``specs``.
+
+    Opens the missing ones with their outbox rows, resolves those whose condition ended (with
+    ``resolution``) and refreshes the rest, in one transaction under the kind's lock.
+    """
+    alerts_lock(kind)
+    return alerts_reconcile(
+        kind=kind,
+        specs=list(specs),
+        existing=scope if scope is not None else Alert.objects.all(),
+        resolution=resolution,
+        now=now,
+    )
 
 
 @transaction.atomic

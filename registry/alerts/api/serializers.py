@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from registry.models import Alert, Webhook, WebhookDelivery
-from registry.models.alerts import AlertKind
+from registry.alerts.choices import AlertKind
+from registry.alerts.models import Alert, Webhook, WebhookDelivery
 
 
 class AlertSerializer(serializers.ModelSerializer):

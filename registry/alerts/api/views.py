@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from registry.actors import actor_from_request
-from registry.api.serializers.alerts import (
+from registry.alerts.api.serializers import (
     SIGNING_HELP,
     AlertSerializer,
     WebhookCreatedSerializer,
@@ -17,11 +17,11 @@ from registry.api.serializers.alerts import (
     WebhookDeliverySerializer,
     WebhookSerializer,
 )
-from registry.models import Alert, Webhook
-from registry.models.alerts import AlertKind, AlertStatus
-from registry.selectors.alerts import alerts_of, webhook_deliveries, webhook_get, webhooks_of
-from registry.services.alerts import alert_acknowledge
-from registry.services.webhooks import webhook_subscribe, webhook_unsubscribe
+from registry.alerts.choices import AlertKind, AlertStatus
+from registry.alerts.models import Alert, Webhook
+from registry.alerts.selectors import alerts_of, webhook_deliveries, webhook_get, webhooks_of
+from registry.alerts.services.alerts import alert_acknowledge
+from registry.alerts.services.webhooks import webhook_subscribe, webhook_unsubscribe
 
 
 class AlertFilter(django_filters.FilterSet):

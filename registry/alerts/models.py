@@ -17,52 +17,18 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from registry.models.organizations import Organization, User
-from registry.models.registrations import CollateralItem, Registration
+from registry.alerts.choices import (
+    UNRESOLVED,
+    AlertKind,
+    AlertSeverity,
+    AlertStatus,
+    NotificationChannel,
+    NotificationEvent,
+    NotificationStatus,
+)
+from registry.models import CollateralItem, Organization, Registration, User
 
 DEFAULT_EXPIRING_THRESHOLDS = (30, 7, 1)
-
-
-class AlertKind(models.TextChoices):
-    DUPLICATE_PLEDGE = "duplicate_pledge", _("Duplicate pledge")
-    EXPIRING = "expiring", _("Expiring registration")
-    STALE_VALUATION = "stale_valuation", _("Stale valuation")
-    COVERAGE_SHORTFALL = "coverage_shortfall", _("Coverage shortfall")
-
-
-class AlertStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-    RESOLVED = "resolved", _("Resolved")
-
-
-UNRESOLVED = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
-
-
-class AlertSeverity(models.TextChoices):
-    INFO = "info", _("Information")
-    WARNING = "warning", _("Warning")
-    CRITICAL = "critical", _("Critical")
-
-
-class NotificationChannel(models.TextChoices):
-    EMAIL = "email", _("E-mail, immediate")
-    DIGEST = "digest", _("E-mail, daily digest")
-    WEBHOOK = "webhook", _("Webhook")
-
-
-class NotificationEvent(models.TextChoices):
-    OPENED = "alert.opened", _("Alert opened")
-    RESOLVED = "alert.resolved", _("Alert resolved")
-
-
-class NotificationStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    SENDING = "sending", _("Being sent")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
-    CANCELLED = "cancelled", _("Cancelled")
-
 
 # Rendered on read in the reader's language; parameters are plain strings and numbers.
 MESSAGES = {
@@ -120,6 +86,7 @@ class AlertSettings(models.Model):
     )
 
     class Meta:
+        db_table = "registry_alertsettings"  # kept from the registry app
         verbose_name = _("alert settings")
         verbose_name_plural = _("alert settings")
 
@@ -168,6 +135,7 @@ class Alert(models.Model):
         verbose_name=_("registrations involved"),
         related_name="+",
         blank=True,
+        db_table="registry_alert_related_registrations",
         help_text=_("For a duplicate pledge: every registration of the colliding set."),
     )
     item = models.ForeignKey(
@@ -199,6 +167,7 @@ class Alert(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        db_table = "registry_alert"  # kept from the registry app
         verbose_name = _("alert")
         verbose_name_plural = _("alerts")
         ordering = ["-created_at", "-id"]
@@ -257,6 +226,7 @@ class Webhook(models.Model):
     deleted_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)
 
     class Meta:
+        db_table = "registry_webhook"  # kept from the registry app
         verbose_name = _("webhook")
         verbose_name_plural = _("webhooks")
         ordering = ["-created_at", "-id"]
@@ -306,6 +276,7 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        db_table = "registry_notification"  # kept from the registry app
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["id"]
@@ -346,6 +317,7 @@ class WebhookDelivery(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
 
     class Meta:
+        db_table = "registry_webhookdelivery"  # kept from the registry app
         verbose_name = _("webhook delivery")
         verbose_name_plural = _("webhook deliveries")
         ordering = ["-attempted_at", "-id"]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from registry.alerts.models import Alert, Webhook, WebhookDelivery
 from registry.exceptions import NotFound
-from registry.models import Alert, Organization, Webhook, WebhookDelivery
+from registry.models import Organization
 
 
 def alerts_of(*, organization: Organization) -> QuerySet[Alert]:

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AlertsConfig(AppConfig):
+    """Alerts, their outbox (e-mail, webhooks) and the duplicate and expiry scans."""
+
+    name = "registry.alerts"
+    label = "alerts"
+    verbose_name = _("Alerts")
+
+    def ready(self) -> None:
+        from registry import dispatch
+
+        # The incremental duplicate check runs right after every registry write commits.
+        dispatch.subscribe(dispatch.REGISTRATIONS_CHANGED, "registry.duplicate_pledges_check")
