@@ -53,6 +53,7 @@ def main() -> None:
     from django.db import connection
     from rest_framework.test import APIClient
 
+    from registry.actors import Actor
     from registry.models import IdentityKeyEntry, Registration
     from registry.services.organizations import api_key_create, organization_ensure
     from tests.factories import (
@@ -72,7 +73,7 @@ def main() -> None:
         cursor.execute("ANALYZE")  # fresh statistics after the bulk load, as autovacuum would
     keys_total = IdentityKeyEntry.objects.count()
     organization, _ = organization_ensure(code="BENCH", name="Bench Bank")
-    _key, raw = api_key_create(organization=organization)
+    _key, raw = api_key_create(actor=Actor.command(organization, "bench"))
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     rng = random.Random(7)

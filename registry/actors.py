@@ -43,6 +43,11 @@ class Actor:
     def system(cls, organization: Organization) -> Actor:
         return cls(organization=organization, label="system")
 
+    @classmethod
+    def command(cls, organization: Organization, name: str) -> Actor:
+        """An operator's management command acting for ``organization``."""
+        return cls(organization=organization, label=f"command:{name}", is_admin=True)
+
 
 class ApiKeyUser:
     """What ``request.user`` is for a request authenticated by an API key."""

@@ -9,8 +9,10 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from registry.choices import AuditAction
 from registry.models import (
     ApiKey,
+    AuditRecord,
     CollateralItem,
     LedgerEvent,
     Organization,
@@ -19,6 +21,7 @@ from registry.models import (
     SearchLog,
     User,
 )
+from registry.services.audit import audit_record
 
 
 class OperatorOnlyAdmin(admin.ModelAdmin):
@@ -69,6 +72,15 @@ class OrganizationAdmin(OperatorOnlyAdmin):
     search_fields = ["code", "name"]
 
 
+@admin.register(AuditRecord)
+class AuditRecordAdmin(ReadOnlyAdmin):
+    """Who changed which key, webhook, role or policy, and when (append-only)."""
+
+    list_display = ["occurred_at", "organization", "actor", "action", "target_type", "target_id"]
+    list_filter = ["action"]
+    search_fields = ["actor", "target_id"]
+
+
 @admin.register(User)
 class UserAdmin(OperatorOnlyAdmin, BaseUserAdmin):
     list_display = [*BaseUserAdmin.list_display, "organization", "role"]
@@ -77,6 +89,19 @@ class UserAdmin(OperatorOnlyAdmin, BaseUserAdmin):
         *BaseUserAdmin.fieldsets,
         (_("Organization"), {"fields": ["organization", "role"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        before = form.initial.get("role") if change else None
+        super().save_model(request, obj, form, change)
+        if change and "role" in form.changed_data:
+            audit_record(
+                actor_label=f"operator:{request.user.get_username()}",
+                organization=obj.organization,
+                action=AuditAction.USER_ROLE_CHANGED,
+                target=obj,
+                before={"role": before},
+                after={"role": obj.role},
+            )
 
 
 @admin.register(ApiKey)

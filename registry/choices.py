@@ -32,3 +32,16 @@ class OnConflict(models.TextChoices):
 class MatchType(models.TextChoices):
     EXACT = "exact", _("Exact")
     SIMILAR = "similar", _("Similar")
+
+
+class AuditAction(models.TextChoices):
+    """Configuration changes written to the audit trail."""
+
+    API_KEY_CREATED = "api_key.created", _("API key issued")
+    API_KEY_REVOKED = "api_key.revoked", _("API key revoked")
+    USER_CREATED = "user.created", _("User created")
+    USER_ROLE_CHANGED = "user.role_changed", _("User role changed")
+    WEBHOOK_SUBSCRIBED = "webhook.subscribed", _("Webhook subscribed")
+    WEBHOOK_UNSUBSCRIBED = "webhook.unsubscribed", _("Webhook unsubscribed")
+    HAIRCUT_POLICY_CREATED = "haircut_policy.created", _("Haircut policy version made")
+    ALERT_SETTINGS_CHANGED = "alert_settings.changed", _("Alert settings changed")

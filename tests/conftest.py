@@ -16,7 +16,7 @@ def bank_b(db):
 
 
 def _client_for(organization, role="officer") -> APIClient:
-    _key, raw = api_key_create(organization=organization, role=role)
+    _key, raw = api_key_create(actor=factories.actor_for(organization), role=role)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     return client

@@ -1,3 +1,4 @@
+from registry.models.audit import AuditRecord
 from registry.models.ledger import LedgerEvent, LedgerHead
 from registry.models.organizations import ApiKey, Organization, User
 from registry.models.registrations import CollateralItem, Counter, IdentityKeyEntry, Registration
@@ -5,6 +6,7 @@ from registry.models.search import IdempotencyRecord, SearchCertificate, SearchL
 
 __all__ = [
     "ApiKey",
+    "AuditRecord",
     "CollateralItem",
     "Counter",
     "IdempotencyRecord",

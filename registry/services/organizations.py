@@ -1,4 +1,4 @@
-"""Writes for organizations and API keys."""
+"""Writes for organizations, their users and their API keys; each change is audited."""
 
 from __future__ import annotations
 
@@ -6,9 +6,13 @@ import secrets
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from registry.choices import Role
-from registry.models import ApiKey, Organization
+from registry.actors import Actor
+from registry.choices import AuditAction, Role
+from registry.exceptions import InvalidInput, NotFound
+from registry.models import ApiKey, Organization, User
+from registry.services.audit import audit_record
 
 
 @transaction.atomic
@@ -26,11 +30,23 @@ def organization_ensure(*, code: str, name: str) -> tuple[Organization, bool]:
     return organization, created
 
 
+def _api_key_view(api_key: ApiKey) -> dict:
+    return {"prefix": api_key.prefix, "name": api_key.name, "role": api_key.role}
+
+
 @transaction.atomic
 def api_key_create(
-    *, organization: Organization, name: str = "", role: str = Role.OFFICER
+    *,
+    actor: Actor,
+    organization: Organization | None = None,
+    name: str = "",
+    role: str = Role.OFFICER,
 ) -> tuple[ApiKey, str]:
-    """Issue a key; the raw key is returned once and only its digest is kept."""
+    """Issue a key for ``organization`` (default: the actor's); the raw key is returned once
+    and only its digest is kept."""
+    organization = organization or actor.organization
+    if role not in Role.values:
+        raise InvalidInput(extra={"role": [_("Unknown role.")]})
     while True:
         prefix = secrets.token_hex(ApiKey.PREFIX_LENGTH // 2)
         if not ApiKey.objects.filter(prefix=prefix).exists():
@@ -43,11 +59,91 @@ def api_key_create(
         prefix=prefix,
         key_hash=ApiKey.hash_key(raw_key),
     )
+    audit_record(
+        actor_label=actor.label,
+        organization=organization,
+        action=AuditAction.API_KEY_CREATED,
+        target=api_key,
+        after=_api_key_view(api_key),
+    )
     return api_key, raw_key
 
 
-def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
-    """Revoke a key at once; revoking twice keeps the first time."""
-    ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    api_key.refresh_from_db()
+@transaction.atomic
+def api_key_revoke(*, actor: Actor, api_key_id: int) -> ApiKey:
+    """Revoke one of the actor's organization's keys at once; revoking twice keeps the first
+    time (and writes no second audit row)."""
+    api_key = (
+        ApiKey.objects.select_for_update()
+        .filter(pk=api_key_id, organization=actor.organization)
+        .first()
+    )
+    if api_key is None:
+        raise NotFound()
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+        audit_record(
+            actor_label=actor.label,
+            organization=api_key.organization,
+            action=AuditAction.API_KEY_REVOKED,
+            target=api_key,
+            before=_api_key_view(api_key),
+            after={"revoked_at": api_key.revoked_at},
+        )
     return api_key
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: Actor,
+    username: str,
+    role: str,
+    password: str,
+    email: str = "",
+    organization: Organization | None = None,
+) -> User:
+    """A console login of ``organization`` (default: the actor's) with a role."""
+    organization = organization or actor.organization
+    if role not in Role.values:
+        raise InvalidInput(extra={"role": [_("Unknown role.")]})
+    if User.objects.filter(username=username).exists():
+        raise InvalidInput(extra={"username": [_("A user with that username already exists.")]})
+    user = User(username=username, email=email, organization=organization, role=role)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    audit_record(
+        actor_label=actor.label,
+        organization=organization,
+        action=AuditAction.USER_CREATED,
+        target=user,
+        after={"username": username, "role": role},
+    )
+    return user
+
+
+@transaction.atomic
+def user_role_set(*, actor: Actor, user_id: int, role: str) -> User:
+    """Change the role of one of the actor's organization's users."""
+    if role not in Role.values:
+        raise InvalidInput(extra={"role": [_("Unknown role.")]})
+    user = (
+        User.objects.select_for_update().filter(pk=user_id, organization=actor.organization).first()
+    )
+    if user is None:
+        raise NotFound()
+    if user.role != role:
+        before = user.role
+        user.role = role
+        user.save(update_fields=["role"])
+        audit_record(
+            actor_label=actor.label,
+            organization=user.organization,
+            action=AuditAction.USER_ROLE_CHANGED,
+            target=user,
+            before={"role": before},
+            after={"role": role},
+        )
+    return user

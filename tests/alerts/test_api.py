@@ -8,7 +8,7 @@ from registry.alerts.services.duplicates import duplicate_pledges_scan
 from registry.alerts.services.webhooks import webhook_secret
 from registry.services.organizations import api_key_create
 from tests.alerts.conftest import register
-from tests.factories import ip_item, patent_number
+from tests.factories import actor_for, ip_item, patent_number
 
 pytestmark = pytest.mark.django_db
 
@@ -181,7 +181,7 @@ def test_unauthenticated_is_refused():
 
 def test_api_key_of_another_org_sees_nothing(bank_b, actor_a, actor_b):
     make_duplicates(actor_a, actor_b)
-    _key, raw = api_key_create(organization=bank_b, role="viewer")
+    _key, raw = api_key_create(actor=actor_for(bank_b), role="viewer")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     codes = {

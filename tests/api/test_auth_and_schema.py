@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from registry.models import ApiKey, Organization
 from registry.services.organizations import api_key_revoke
-from tests.factories import ip_item, registration_payload
+from tests.factories import actor_for, ip_item, registration_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def test_commands_issue_a_working_key_and_lender_creation_is_idempotent():
     assert wrong.get("/api/v1/").status_code == 401
     assert APIClient().get("/api/v1/").status_code == 401
 
-    api_key_revoke(api_key=stored)
+    api_key_revoke(actor=actor_for(stored.organization), api_key_id=stored.pk)
     assert client.get("/api/v1/").status_code == 401
 
 

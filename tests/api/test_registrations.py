@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 
 from registry.models import Registration
+from tests import factories
 from tests.factories import (
     ear_tag,
     forest_item,
@@ -257,7 +258,7 @@ def test_concurrent_retries_with_one_key_register_once(bank_a):
 
     from registry.services.organizations import api_key_create
 
-    _key, raw = api_key_create(organization=bank_a)
+    _key, raw = api_key_create(actor=factories.actor_for(bank_a))
     payload = registration_payload(ip_item())
     barrier = threading.Barrier(2)
     responses = []

@@ -175,10 +175,10 @@ class HaircutPolicyView(APIView):
         serializer = HaircutPolicyInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         row = haircut_policy_create(
+            actor=actor,
             organization=actor.organization,
             rules=serializer.validated_data["rules"],
             threshold=serializer.validated_data["threshold"],
-            created_by=actor.label,
         )
         return Response(HaircutPolicySerializer(EffectivePolicy.from_row(row)).data)
 

@@ -11,8 +11,11 @@ from django.db.models import Max
 from django.utils import timezone
 from rest_framework import serializers
 
+from registry.actors import Actor
+from registry.choices import AuditAction
 from registry.exceptions import InvalidInput
 from registry.models import Organization
+from registry.services.audit import audit_record
 from valuation.models import HaircutPolicy
 from valuation.policies import PLATFORM_DEFAULT_THRESHOLD, rules_document, validate_rules
 
@@ -20,12 +23,16 @@ from valuation.policies import PLATFORM_DEFAULT_THRESHOLD, rules_document, valid
 @transaction.atomic
 def haircut_policy_create(
     *,
+    actor: Actor | None = None,
     organization: Organization | None,
     rules: Mapping[str, Any],
     threshold: Decimal = PLATFORM_DEFAULT_THRESHOLD,
-    created_by: str,
+    created_by: str = "",
 ) -> HaircutPolicy:
     """A new policy version for ``organization`` (None: the platform), effective now.
+
+    ``actor`` (a lender's admin, or the operator through a command) is recorded as its
+    author and in the audit trail; ``created_by`` names an operator acting without one.
 
     ``rules`` is a policy document, as JSON or parsed; keys left out take the platform
     default's value and the version is stored complete. Earlier versions stay untouched,
@@ -45,8 +52,15 @@ def haircut_policy_create(
         effective_from=timezone.now(),
         rules=document,
         threshold=threshold,
-        created_by=created_by,
+        created_by=actor.label if actor is not None else created_by,
     )
     policy.full_clean()
     policy.save(force_insert=True)
+    audit_record(
+        actor_label=policy.created_by,
+        organization=organization,
+        action=AuditAction.HAIRCUT_POLICY_CREATED,
+        target=policy,
+        after={"version": policy.version, "threshold": policy.threshold, "rules": document},
+    )
     return policy

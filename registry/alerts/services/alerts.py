@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -24,10 +25,12 @@ from django.utils.translation import gettext as _
 
 from registry.actors import Actor
 from registry.alerts.choices import UNRESOLVED, AlertStatus, NotificationEvent
-from registry.alerts.models import Alert
+from registry.alerts.models import Alert, AlertSettings
 from registry.alerts.services.notifications import notifications_enqueue
-from registry.exceptions import InvalidState, NotFound
+from registry.choices import AuditAction
+from registry.exceptions import InvalidInput, InvalidState, NotFound
 from registry.models.ledger import jsonable
+from registry.services.audit import audit_record
 from registry.services.bulk import bulk_insert
 
 logger = logging.getLogger("registry.jobs")
@@ -246,3 +249,28 @@ def alert_acknowledge(*, actor: Actor, alert_id: int) -> Alert:
             ]
         )
     return alert
+
+
+@transaction.atomic
+def alert_settings_set(*, actor: Actor, expiring_thresholds: list[int]) -> AlertSettings:
+    """Set the actor's organization's expiring thresholds (days before expiry), audited."""
+    settings_row, _created = AlertSettings.objects.select_for_update().get_or_create(
+        organization=actor.organization
+    )
+    before = list(settings_row.expiring_thresholds)
+    settings_row.expiring_thresholds = expiring_thresholds
+    try:
+        settings_row.full_clean()
+    except DjangoValidationError as exc:
+        raise InvalidInput(extra=exc.message_dict) from exc
+    if before != expiring_thresholds:
+        settings_row.save(update_fields=["expiring_thresholds"])
+        audit_record(
+            actor_label=actor.label,
+            organization=actor.organization,
+            action=AuditAction.ALERT_SETTINGS_CHANGED,
+            target=settings_row,
+            before={"expiring_thresholds": before},
+            after={"expiring_thresholds": expiring_thresholds},
+        )
+    return settings_row

@@ -38,8 +38,10 @@ from registry.alerts.services.notifications import (
     notifications_due,
 )
 from registry.alerts.services.webhook_targets import UnsafeWebhookUrl, post, webhook_target
+from registry.choices import AuditAction
 from registry.exceptions import InvalidInput, NotFound
 from registry.jobs import JobResult
+from registry.services.audit import audit_record
 
 logger = logging.getLogger("registry.jobs")
 
@@ -99,6 +101,13 @@ def webhook_subscribe(*, actor: Actor, url: str, event_types: list[str]) -> tupl
         secret_hint=secret[: len(SECRET_PREFIX) + 4],
         created_by=actor.label,
     )
+    audit_record(
+        actor_label=actor.label,
+        organization=actor.organization,
+        action=AuditAction.WEBHOOK_SUBSCRIBED,
+        target=webhook,
+        after={"url": webhook.url, "event_types": kinds},
+    )
     return webhook, secret
 
 
@@ -117,6 +126,13 @@ def webhook_unsubscribe(*, actor: Actor, webhook_id: int) -> Webhook:
     Notification.objects.filter(
         webhook=webhook, status__in=[NotificationStatus.PENDING, NotificationStatus.SENDING]
     ).update(status=NotificationStatus.CANCELLED)
+    audit_record(
+        actor_label=actor.label,
+        organization=actor.organization,
+        action=AuditAction.WEBHOOK_UNSUBSCRIBED,
+        target=webhook,
+        before={"url": webhook.url, "event_types": webhook.event_types},
+    )
     return webhook
 
 

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from registry.actors import Actor
 from registry.choices import Role
 from registry.models import Organization
 from registry.services.organizations import api_key_create
@@ -17,7 +18,9 @@ class Command(BaseCommand):
         organization = Organization.objects.filter(code=code.strip().upper()).first()
         if organization is None:
             raise CommandError(f"No lender with code {code!r}; run create_lender first.")
-        api_key, raw_key = api_key_create(organization=organization, name=name, role=role)
+        api_key, raw_key = api_key_create(
+            actor=Actor.command(organization, "create_api_key"), name=name, role=role
+        )
         self.stdout.write(
             f"API key {api_key.prefix} for {organization.code} (role {role}). "
             "Store it now: it is not shown again."

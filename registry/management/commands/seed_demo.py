@@ -151,7 +151,7 @@ class Command(BaseCommand):
         if ApiKey.objects.filter(organization=organization, name="demo").exists() and path.exists():
             self.stdout.write(f"Demo API key for BANKA: in {path}")
             return
-        _key, raw = api_key_create(organization=organization, name="demo")
+        _key, raw = api_key_create(actor=Actor.command(organization, "seed_demo"), name="demo")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(raw + "\n")
         self.stdout.write(f"Demo API key for BANKA (also in {path}): {raw}")
