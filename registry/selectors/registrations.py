@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Prefetch, QuerySet
 
 from registry.exceptions import NotFound
@@ -43,5 +45,31 @@ def registrations_of(*, organization: Organization) -> QuerySet[Registration]:
     return registrations_with_items(Registration.objects.filter(secured_party=organization))
 
 
-def registration_history(*, registration: Registration) -> QuerySet[LedgerEvent]:
-    return LedgerEvent.objects.filter(registration=registration).order_by("sequence")
+@dataclass(frozen=True)
+class History:
+    """A registration's ledger events as one organization may read them.
+
+    ``full``: the reader is the secured party and sees payloads, actors and hashes. Other
+    lenders see the notice — event types and times — and not the hashes either: a hash over
+    mostly public content would let a patient reader confirm guesses of the private fields
+    (secured amount, loan reference).
+    """
+
+    registration: Registration
+    events: QuerySet[LedgerEvent]
+    full: bool
+
+
+def registration_history(*, number: str, organization: Organization) -> History:
+    """The ledger events of registration ``number``, in sequence, as ``organization`` sees them."""
+    registration = registration_get(number=number)
+    events = (
+        LedgerEvent.objects.filter(registration=registration)
+        .select_related("registration")
+        .order_by("sequence")
+    )
+    return History(
+        registration=registration,
+        events=events,
+        full=registration.secured_party_id == organization.pk,
+    )

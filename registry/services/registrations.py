@@ -23,36 +23,13 @@ from registry.choices import LedgerEventType, OnConflict, RegistrationStatus
 from registry.exceptions import ConflictRejected, InvalidInput, InvalidState, PermissionDenied
 from registry.items import MAX_ITEMS, ItemInput
 from registry.models import CollateralItem, IdentityKeyEntry, LedgerHead, Registration
+from registry.periods import MAX_YEARS, Period
 from registry.selectors.priority import Conflict, conflicts_for_keys
 from registry.selectors.similar import fold_lookalikes
 from registry.services.ledger import counter_next, ledger_append, ledger_lock, ledger_now
 
 UNSET: Any = object()
-MAX_REMAINING = relativedelta(years=30)
-
-
-@dataclass(frozen=True)
-class Period:
-    """A registration period, in years or months (1 month to 30 years)."""
-
-    years: int = 0
-    months: int = 0
-
-    def __post_init__(self) -> None:
-        valid = (1 <= self.years <= 30 and self.months == 0) or (
-            self.years == 0 and 1 <= self.months <= 360
-        )
-        if not valid:
-            raise InvalidInput(
-                extra={"period": [_("Give 1 to 30 years or 1 to 360 months, not both.")]}
-            )
-
-    @property
-    def delta(self) -> relativedelta:
-        return relativedelta(years=self.years, months=self.months)
-
-    def as_dict(self) -> dict[str, int]:
-        return {"years": self.years} if self.years else {"months": self.months}
+MAX_REMAINING = relativedelta(years=MAX_YEARS)
 
 
 @dataclass

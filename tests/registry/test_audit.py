@@ -65,9 +65,7 @@ def test_unknown_role_writes_nothing(bank_a):
 
 def test_webhooks_and_policy_over_the_api_are_audited(bank_a, client_a, admin_a, settings):
     settings.WEBHOOK_ALLOW_LOOPBACK = True
-    response = client_a.post(
-        "/api/v1/webhooks/", {"url": "http://127.0.0.1:9/hook"}, format="json"
-    )
+    response = client_a.post("/api/v1/webhooks/", {"url": "http://127.0.0.1:9/hook"}, format="json")
     assert response.status_code == 201
     assert client_a.delete(f"/api/v1/webhooks/{response.data['id']}/").status_code == 204
     assert admin_a.put("/api/v1/haircut-policy/", {}, format="json").status_code == 200

@@ -13,6 +13,7 @@ from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
 from collateral.kinds.base import all_kinds
+from registry.api.fields import currency_field, money_field
 from registry.api.serializers.collateral import CollateralItemField, item_output_variants
 from valuation.choices import Unit, ValuationMethod, normalize_commodity, normalize_unit
 from valuation.haircuts import BASE, CURRENCY_MISMATCH, EXACT, NO_VALUATION
@@ -25,16 +26,6 @@ from valuation.services.prices import duplicate_message, duplicate_rows
 MAX_PRICES = 1000
 # The greatest policy version a query can name: the largest the version column holds.
 MAX_POLICY_VERSION = 2**31 - 1
-
-
-def currency_field(**kwargs) -> serializers.RegexField:
-    return serializers.RegexField(
-        r"^[A-Z]{3}$", error_messages={"invalid": _("Use an ISO 4217 code, e.g. CNY.")}, **kwargs
-    )
-
-
-def money_field(**kwargs) -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=20, decimal_places=2, **kwargs)
 
 
 def pct_field(**kwargs) -> serializers.DecimalField:

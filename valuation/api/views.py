@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -33,7 +32,7 @@ from valuation.api.serializers import (
     ValuationSerializer,
     collateral_detail,
 )
-from valuation.choices import Unit, normalize_commodity
+from valuation.filters import CommodityPriceFilter
 from valuation.models import CommodityPrice, Valuation
 from valuation.policies import EffectivePolicy, HaircutPolicyInputSerializer
 from valuation.selectors import (
@@ -194,20 +193,6 @@ class HaircutPolicyVersionsView(APIView):
         actor = actor_from_request(request)
         versions = policy_versions(organization=actor.organization)
         return Response(HaircutPolicyVersionSerializer(versions, many=True).data)
-
-
-class CommodityPriceFilter(django_filters.FilterSet):
-    commodity = django_filters.CharFilter(method="by_commodity")
-    unit = django_filters.ChoiceFilter(choices=Unit.choices)
-    as_of_from = django_filters.DateFilter(field_name="as_of", lookup_expr="gte")
-    as_of_to = django_filters.DateFilter(field_name="as_of", lookup_expr="lte")
-
-    class Meta:
-        model = CommodityPrice
-        fields = ["commodity", "unit", "as_of_from", "as_of_to"]
-
-    def by_commodity(self, queryset, name, value: str):
-        return queryset.filter(commodity=normalize_commodity(value))
 
 
 class CommodityPricesView(generics.ListAPIView):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -17,20 +16,11 @@ from registry.alerts.api.serializers import (
     WebhookDeliverySerializer,
     WebhookSerializer,
 )
-from registry.alerts.choices import AlertKind, AlertStatus
+from registry.alerts.filters import AlertFilter
 from registry.alerts.models import Alert, Webhook
 from registry.alerts.selectors import alerts_of, webhook_deliveries, webhook_get, webhooks_of
 from registry.alerts.services.alerts import alert_acknowledge
 from registry.alerts.services.webhooks import webhook_subscribe, webhook_unsubscribe
-
-
-class AlertFilter(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(choices=AlertKind.choices)
-    status = django_filters.ChoiceFilter(choices=AlertStatus.choices)
-
-    class Meta:
-        model = Alert
-        fields = ["kind", "status"]
 
 
 class AlertViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -9,11 +9,10 @@ from rest_framework import serializers
 
 from collateral.kinds.base import all_kinds
 from collateral.serializers import ExternalRegistrationSerializer
+from registry.api.fields import TIMESTAMP
 from registry.exceptions import InvalidInput
 from registry.items import ItemInput, items_validate
 from registry.models import CollateralItem
-
-TIMESTAMP = serializers.DateTimeField()
 
 
 class IdentifierSerializer(serializers.Serializer):

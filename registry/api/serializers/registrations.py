@@ -10,42 +10,41 @@ from rest_framework import serializers
 
 from collateral.grantors import mask_id_number
 from collateral.serializers import GrantorSerializer
+from registry.api.fields import TIMESTAMP, currency_field, money_field
 from registry.api.serializers.collateral import (
     ITEM_OUTPUT_LIST_SCHEMA,
     CollateralItemField,
     CollateralListField,
 )
 from registry.choices import OnConflict
+from registry.exceptions import InvalidInput
 from registry.models import LedgerEvent, Registration
-from registry.services.registrations import Period
-
-TIMESTAMP = serializers.DateTimeField()
-CURRENCY = serializers.RegexField(
-    r"^[A-Z]{3}$", default="CNY", error_messages={"invalid": _("Use an ISO 4217 code, e.g. CNY.")}
-)
+from registry.periods import MAX_MONTHS, MAX_YEARS, Period
 
 
-def _money(**kwargs) -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=20, decimal_places=2, min_value=0, **kwargs)
+def years_field(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_YEARS, required=False, **kwargs)
+
+
+def months_field(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_MONTHS, required=False, **kwargs)
 
 
 class PeriodMixin:
-    """Exactly one of ``<years>`` or ``<months>`` (1–30 years, or 1–360 months)."""
+    """Exactly one of ``<years>`` or ``<months>``; the rule itself is :class:`Period`'s."""
 
     period_fields = ("period_years", "period_months")
 
     def period_from(self, attrs: dict[str, Any]) -> Period:
-        years_field, months_field = self.period_fields
-        years, months = attrs.pop(years_field, None), attrs.pop(months_field, None)
-        if (years is None) == (months is None):
-            raise serializers.ValidationError(
-                {
-                    years_field: [
-                        _("Give either %(y)s or %(m)s.") % {"y": years_field, "m": months_field}
-                    ]
-                }
+        years_name, months_name = self.period_fields
+        try:
+            return Period.from_parts(
+                years=attrs.pop(years_name, None),
+                months=attrs.pop(months_name, None),
+                names=self.period_fields,
             )
-        return Period(years=years or 0, months=months or 0)
+        except InvalidInput as exc:
+            raise serializers.ValidationError(exc.extra) from exc
 
 
 class SecuredPartySerializer(serializers.Serializer):
@@ -69,10 +68,10 @@ class ConflictSerializer(serializers.Serializer):
 class RegistrationCreateSerializer(PeriodMixin, serializers.Serializer):
     grantor = GrantorSerializer()
     collateral = CollateralListField()
-    period_years = serializers.IntegerField(min_value=1, max_value=30, required=False)
-    period_months = serializers.IntegerField(min_value=1, max_value=360, required=False)
-    secured_amount = _money(required=False, allow_null=True)
-    currency = CURRENCY
+    period_years = years_field()
+    period_months = months_field()
+    secured_amount = money_field(min_value=0, required=False, allow_null=True)
+    currency = currency_field(default="CNY")
     loan_reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
     description = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     on_conflict = serializers.ChoiceField(choices=OnConflict.choices, default=OnConflict.ACCEPT)
@@ -88,14 +87,14 @@ class AmendmentSerializer(serializers.Serializer):
         child=serializers.IntegerField(min_value=1), required=False, max_length=500
     )
     description = serializers.CharField(max_length=4000, required=False, allow_blank=True)
-    secured_amount = _money(required=False, allow_null=True)
+    secured_amount = money_field(min_value=0, required=False, allow_null=True)
     on_conflict = serializers.ChoiceField(choices=OnConflict.choices, default=OnConflict.ACCEPT)
 
 
 class ExtensionSerializer(PeriodMixin, serializers.Serializer):
     period_fields = ("years", "months")
-    years = serializers.IntegerField(min_value=1, max_value=30, required=False)
-    months = serializers.IntegerField(min_value=1, max_value=360, required=False)
+    years = years_field()
+    months = months_field()
 
     def validate(self, attrs):
         return {"period": self.period_from(attrs)}
@@ -256,3 +255,11 @@ class LedgerEventSerializer(serializers.ModelSerializer):
             "prev_hash",
             "hash",
         ]
+
+    PRIVATE = ("payload", "actor", "hash", "prev_hash")
+
+    def to_representation(self, event: LedgerEvent) -> dict[str, Any]:
+        data = super().to_representation(event)
+        if not self.context.get("full", False):
+            data.update(dict.fromkeys(self.PRIVATE))
+        return data

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import django_filters
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from collateral.kinds.base import kind_choices
 from registry.actors import actor_from_request
 from registry.api.idempotency import idempotent
 from registry.api.serializers.registrations import (
@@ -25,8 +21,8 @@ from registry.api.serializers.registrations import (
     RegistrationCreateSerializer,
     RegistrationSerializer,
 )
-from registry.choices import RegistrationStatus
-from registry.models import CollateralItem, Registration
+from registry.filters import RegistrationFilter
+from registry.models import Registration
 from registry.selectors.priority import conflicts_for_keys
 from registry.selectors.registrations import (
     registration_get,
@@ -42,28 +38,6 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     description="Retry-safe key: the same key and body replay the first response; "
     "the same key with another body is refused with 422.",
 )
-
-
-class RegistrationFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=RegistrationStatus.choices, method="by_status")
-    kind = django_filters.ChoiceFilter(choices=kind_choices, method="by_kind")
-    expires_before = django_filters.IsoDateTimeFilter(method="by_expires_before")
-
-    class Meta:
-        model = Registration
-        fields = ["status", "kind", "expires_before"]
-
-    def by_status(self, queryset, name, value):
-        return queryset.with_status(value)
-
-    def by_expires_before(self, queryset, name, value):
-        if value.year < 2 or value.year > 9998:  # beyond what can be stored in UTC
-            raise ValidationError({"expires_before": [_("Give a date between years 2 and 9998.")]})
-        return queryset.filter(expires_at__lt=value)
-
-    def by_kind(self, queryset, name, value: str):
-        items = CollateralItem.objects.filter(kind=value, removed_at__isnull=True)
-        return queryset.filter(pk__in=items.values("registration_id"))
 
 
 class RegistrationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -193,16 +167,9 @@ class RegistrationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def history(self, request, number=None):
-        registration = registration_get(number=number)
-        events = registration_history(registration=registration).select_related("registration")
-        data = LedgerEventSerializer(events, many=True).data
-        if registration.secured_party_id != self.actor.organization.pk:
-            # Other lenders see the notice: event types and times. Not the payloads, and not
-            # the hashes either: a hash over mostly public content would let a patient reader
-            # confirm guesses of the private fields (secured amount, loan reference).
-            for event in data:
-                event.update(payload=None, actor=None, hash=None, prev_hash=None)
-        return Response(data)
+        history = registration_history(number=number, organization=self.actor.organization)
+        context = {"full": history.full}
+        return Response(LedgerEventSerializer(history.events, many=True, context=context).data)
 
 
 class ConflictCheckView(APIView):

@@ -1,0 +1,21 @@
+"""API field types every app's serializers share: money, currencies, timestamps."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+# Serializes stored times (UTC) with their offset, as every response does.
+TIMESTAMP = serializers.DateTimeField()
+
+
+def currency_field(**kwargs) -> serializers.RegexField:
+    """A currency as its ISO 4217 code."""
+    return serializers.RegexField(
+        r"^[A-Z]{3}$", error_messages={"invalid": _("Use an ISO 4217 code, e.g. CNY.")}, **kwargs
+    )
+
+
+def money_field(**kwargs) -> serializers.DecimalField:
+    """An amount of money as stored: 20 digits, 2 decimals, a decimal string in JSON."""
+    return serializers.DecimalField(max_digits=20, decimal_places=2, **kwargs)
