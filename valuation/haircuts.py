@@ -28,8 +28,7 @@ from typing import TYPE_CHECKING, Any
 from dateutil.relativedelta import relativedelta
 from django.utils.translation import gettext as _
 
-from collateral.choices import IpType, StandAge
-from collateral.kinds.base import all_kinds
+from collateral.kinds.base import MarketPosition, find_kind
 from valuation.policies import EffectivePolicy
 
 if TYPE_CHECKING:
@@ -82,8 +81,8 @@ class HaircutContext:
     """What a haircut depends on besides the item, its valuation and the policy.
 
     ``seniors``: numbers of registrations ranking ahead of the item on any of its identity
-    keys. ``prices``: the valuing organization's (day, price) points for a warehouse
-    receipt's commodity in the receipt's unit. ``registration_currency``: the currency the
+    keys. ``prices``: the valuing organization's (day, price) points for the commodity of
+    an item marked to market, in the item's unit. ``registration_currency``: the currency the
     figure must be in (a valuation in another one is never converted).
     """
 
@@ -187,31 +186,20 @@ def compute_haircut(
     )
 
 
-def _kind_label(kind: str) -> str:
-    known = all_kinds().get(kind)
-    return str(known.label) if known else kind
+def market_position(item: CollateralItem) -> MarketPosition | None:
+    """Commodity, quantity and unit of an item whose kind is marked to market, else None."""
+    kind = find_kind(item.kind)
+    return kind.market_position(item.attributes) if kind else None
 
 
 def _base(item: CollateralItem, table: dict[str, Any]) -> BreakdownEntry:
-    attributes = item.attributes
-    if item.kind == "ip":
-        variant = attributes.get("ip_type", "")
-        what = str(IpType(variant).label) if variant in IpType.values else variant
-    elif item.kind == "livestock":
-        insured = bool(attributes.get("insurance_policy"))
-        variant = "insured" if insured else "uninsured"
-        what = _("Livestock, insured herd") if insured else _("Livestock, uninsured herd")
-    elif item.kind == "forest_right":
-        stand_age = attributes.get("stand_age")
-        variant = stand_age or "unknown"
-        what = _("Forest right, %(stand)s stand") % {
-            "stand": str(StandAge(stand_age).label).lower()
-            if stand_age in StandAge.values
-            else _("stand age not given")
-        }
+    kind = find_kind(item.kind)
+    if kind is None:
+        # an item of a kind no longer registered: whatever a policy still says of it
+        variant, what = "default", item.kind
     else:
-        variant = "default"
-        what = _kind_label(item.kind)
+        variant = kind.haircut_variant(item.attributes)
+        what = kind.haircut_variant_label(item.attributes)
     pct = table.get(item.kind, {}).get(variant)
     details = {"kind": item.kind, "variant": variant}
     if pct is None:
@@ -253,12 +241,11 @@ def _stale_valuation(item, valuation, rule, context) -> BreakdownEntry | None:
 
 
 def _remaining_life(item, valuation, rule, context) -> BreakdownEntry | None:
-    if item.kind not in ("ip", "forest_right"):
+    kind = find_kind(item.kind)
+    expires_on = kind.right_expires_on(item.attributes) if kind else None
+    if expires_on is None:
         return None
-    raw = item.attributes.get("right_expires_on")
-    if not raw:
-        return None
-    expires_on = date.fromisoformat(raw)
+    raw = expires_on.isoformat()
     details = {"right_expires_on": raw}
     if expires_on <= context.as_of:
         return BreakdownEntry(
@@ -284,11 +271,11 @@ def _remaining_life(item, valuation, rule, context) -> BreakdownEntry | None:
 
 
 def _uninsured_herd(item, valuation, rule, context) -> BreakdownEntry | None:
-    if item.kind != "livestock" or item.attributes.get("insurance_policy"):
+    kind = find_kind(item.kind)
+    reason = kind.uninsured(item.attributes) if kind else None
+    if reason is None:
         return None
-    return BreakdownEntry(
-        "uninsured_herd", rule["extra_pct"], _("The herd has no insurance policy.")
-    )
+    return BreakdownEntry("uninsured_herd", rule["extra_pct"], reason)
 
 
 def sample_stdev(values: list[Decimal]) -> Decimal:
@@ -299,7 +286,8 @@ def sample_stdev(values: list[Decimal]) -> Decimal:
 
 
 def _price_volatility(item, valuation, rule, context) -> BreakdownEntry | None:
-    if item.kind != "warehouse_receipt":
+    position = market_position(item)
+    if position is None:
         return None
     start = days_before(context.as_of, rule["window_days"])
     prices = [price for day, price in context.prices if start <= day <= context.as_of]
@@ -321,7 +309,7 @@ def _price_volatility(item, valuation, rule, context) -> BreakdownEntry | None:
             "%(threshold)s%% threshold."
         )
         % {
-            "commodity": item.attributes.get("commodity", ""),
+            "commodity": position.commodity or "",
             "volatility": volatility,
             "days": rule["window_days"],
             "count": len(prices),

@@ -1,9 +1,10 @@
 """The haircut policy document: its shape, its validation and the platform default.
 
-A policy gives, per collateral kind, a base haircut (per IP type, stand age, insured or
-not), and named adjustment rules with their parameters. Percentages are 0–100 with two
-decimals. The document is stored complete (every key present, decimals as strings) in
-``HaircutPolicy.rules``, so an old version computes exactly what it computed then.
+A policy gives, per collateral kind, a base haircut (per variant of the kind: IP type,
+stand age, insured or not …), and named adjustment rules with their parameters.
+Percentages are 0–100 with two decimals. The document is stored complete (every key
+present, decimals as strings) in ``HaircutPolicy.rules``, so an old version computes exactly
+what it computed then.
 
 The serializers below are the one definition of the document: they validate a PUT, give the
 OpenAPI schema its precise shape, and parse a stored version back into ``Decimal`` values.
@@ -24,58 +25,30 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from collateral.choices import IpType, StandAge
+from collateral.kinds.base import all_kinds
 
 PLATFORM_DEFAULT_VERSION = 0
 
+# Every figure that is per kind comes from the registered kinds (``collateral.kinds``):
+# their base-haircut variants and defaults, and their stale-valuation ages.
+_KINDS = all_kinds()
+
 # Which base haircut applies to an item: per kind, the keys it is chosen by.
 BASE_VARIANTS: dict[str, list[str]] = {
-    "ip": list(IpType.values),
-    "warehouse_receipt": ["default"],
-    "livestock": ["insured", "uninsured"],
-    # "unknown": the item gives no stand age
-    "forest_right": [*StandAge.values, "unknown"],
+    code: list(kind.haircut_defaults) for code, kind in _KINDS.items()
 }
 KINDS = list(BASE_VARIANTS)
 
-# Market practice per DESIGN.md §3: lendable share = 100 − base haircut.
+# Lendable share = 100 − base haircut; where each kind's figures come from is said in its
+# module. The adjustment figures are the platform's own.
 PLATFORM_DEFAULT_DOCUMENT: dict[str, Any] = {
-    "base_haircuts": {
-        "ip": {
-            "invention_patent": "75.00",  # lent at most 25 %
-            "utility_model": "85.00",  # 15 %
-            "design_patent": "85.00",  # 15 %, like a utility model
-            "trademark": "50.00",  # 50 %
-            "copyright": "70.00",  # 30 %
-            "software_copyright": "75.00",  # 25 %
-        },
-        "warehouse_receipt": {"default": "30.00"},  # 70 %
-        # uninsured herds take the uninsured_herd adjustment on top, shown on its own line
-        "livestock": {"insured": "30.00", "uninsured": "30.00"},
-        # young stands 30 %, older 60 %; without a stand age the cautious young-stand figure
-        "forest_right": {
-            "young": "70.00",
-            "middle": "40.00",
-            "mature": "40.00",
-            "unknown": "70.00",
-        },
-    },
+    "base_haircuts": {code: dict(kind.haircut_defaults) for code, kind in _KINDS.items()},
     "adjustments": {
         "stale_valuation": {
             "enabled": True,
-            "max_age_days": {
-                "ip": 365,
-                "warehouse_receipt": 30,
-                "livestock": 90,
-                "forest_right": 365,
-            },
+            "max_age_days": {code: kind.stale_after_days for code, kind in _KINDS.items()},
             "extra_pct": "10.00",
-            "hard_limit_days": {
-                "ip": 730,
-                "warehouse_receipt": 90,
-                "livestock": 180,
-                "forest_right": 1095,
-            },
+            "hard_limit_days": {code: kind.stale_hard_limit_days for code, kind in _KINDS.items()},
         },
         "remaining_life": {"enabled": True, "min_years": 3, "extra_pct": "20.00"},
         "uninsured_herd": {"enabled": True, "extra_pct": "20.00"},
@@ -161,8 +134,9 @@ BaseHaircutsSerializer = type(
     "BaseHaircutsSerializer",
     (StrictSerializer,),
     {
-        "__doc__": "Base haircut per kind: ip per ``ip_type``, forest per ``stand_age`` "
-        "(``unknown`` when not given), livestock insured or not, warehouse receipts one figure.",
+        "__doc__": "Base haircut per kind, in percent: "
+        + "; ".join(f"``{code}`` {kind.haircut_basis}" for code, kind in _KINDS.items())
+        + ".",
         "unknown_message": _("Unknown collateral kind; use one of: %(keys)s."),
         **{kind: _kind_base_serializer(kind)(required=False) for kind in KINDS},
     },
@@ -218,9 +192,19 @@ class StaleValuationRule(StrictSerializer):
     hard_limit_days = HardLimitDays(required=False)
 
 
+def _kinds_doc(codes: list[str]) -> str:
+    return ", ".join(f"``{code}``" for code in codes) or "none"
+
+
 class RemainingLifeRule(StrictSerializer):
-    """IP and forest rights whose ``right_expires_on`` is less than ``min_years`` away add
-    ``extra_pct``; a right already expired lends nothing."""
+    __doc__ = (
+        "Items of a kind whose right itself ends ("
+        + _kinds_doc(
+            [f"{c}.{k.right_expiry_field}" for c, k in _KINDS.items() if k.right_expiry_field]
+        )
+        + ") less than ``min_years`` before that day add ``extra_pct``; a right already "
+        "expired lends nothing."
+    )
 
     enabled = enabled("remaining_life")
     min_years = serializers.IntegerField(
@@ -233,17 +217,22 @@ class RemainingLifeRule(StrictSerializer):
 
 
 class UninsuredHerdRule(StrictSerializer):
-    """Livestock without an ``insurance_policy`` adds ``extra_pct``."""
+    """Insurable collateral (livestock: an ``insurance_policy``) given without insurance
+    adds ``extra_pct``."""
 
     enabled = enabled("uninsured_herd")
     extra_pct = percent("adjustments.uninsured_herd.extra_pct")
 
 
 class PriceVolatilityRule(StrictSerializer):
-    """Warehouse receipts: the sample standard deviation of the organization's prices for the
-    receipt's commodity and unit over the last ``window_days`` days, as a percentage of their
-    mean. Above ``threshold_pct`` it adds ``extra_pct + stdev_multiplier × that percentage``.
-    Needs at least ``min_prices`` prices in the window."""
+    __doc__ = (
+        "Collateral marked to market ("
+        + _kinds_doc([c for c, k in _KINDS.items() if k.marked_to_market])
+        + "): the sample standard deviation of the organization's prices for the item's "
+        "commodity and unit over the last ``window_days`` days, as a percentage of their "
+        "mean. Above ``threshold_pct`` it adds ``extra_pct + stdev_multiplier × that "
+        "percentage``. Needs at least ``min_prices`` prices in the window."
+    )
 
     enabled = enabled("price_volatility")
     window_days = serializers.IntegerField(

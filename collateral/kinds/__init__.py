@@ -1,5 +1,5 @@
 """Every collateral kind, registered by importing its module here (the one place to add one)."""
 
-from collateral.kinds import forest_right, ip, livestock, warehouse_receipt
+from collateral.kinds import forest_right, ip, livestock, receivable, warehouse_receipt
 
-__all__ = ["forest_right", "ip", "livestock", "warehouse_receipt"]
+__all__ = ["forest_right", "ip", "livestock", "receivable", "warehouse_receipt"]

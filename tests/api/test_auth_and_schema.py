@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from collateral.kinds.base import all_kinds
 from registry.models import ApiKey, Organization
 from registry.services.organizations import api_key_revoke
 from tests.factories import actor_for, ip_item, registration_payload
@@ -96,7 +97,7 @@ def test_schema_describes_the_contract():
         assert path in paths, path
     components = schema["components"]["schemas"]
     mapping = components["CollateralItemInputRequest"]["discriminator"]["mapping"]
-    assert set(mapping) == {"ip", "warehouse_receipt", "livestock", "forest_right"}
+    assert set(mapping) == set(all_kinds())
     assert "number" in components["IpItemInputRequest"]["properties"]
     assert "ear_tags" in components["LivestockItem"]["properties"]
     assert schema["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"

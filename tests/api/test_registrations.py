@@ -6,11 +6,11 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
+from collateral.kinds.base import all_kinds
 from registry.models import Registration
 from tests import factories
 from tests.factories import (
     ear_tag,
-    forest_item,
     ip_item,
     livestock_item,
     patent_number,
@@ -30,8 +30,9 @@ def register(client, *items, **extra):
     return response.json()
 
 
-def test_register_all_four_kinds_returns_the_contract_shape(client_a):
-    body = register(client_a, ip_item(), receipt_item(), livestock_item(), forest_item())
+def test_register_every_kind_returns_the_contract_shape(client_a):
+    examples = [{"kind": code, **kind.example} for code, kind in all_kinds().items()]
+    body = register(client_a, *examples)
     assert set(body) >= {
         "registration_number",
         "status",
@@ -51,7 +52,7 @@ def test_register_all_four_kinds_returns_the_contract_shape(client_a):
     assert body["conflicts"] == []
     assert Decimal(body["secured_amount"]) == Decimal("1000000.00")
     kinds = [item["kind"] for item in body["collateral"]]
-    assert kinds == ["ip", "warehouse_receipt", "livestock", "forest_right"]
+    assert kinds == list(all_kinds())
     for item in body["collateral"]:
         assert item["id"] and item["identifiers"] and item["effective_at"] == body["registered_at"]
     assert body["registration_number"][:4].isdigit() and len(body["registration_number"]) == 13

@@ -43,12 +43,14 @@ def test_registration_detail_and_language_switch(console):
 
 def test_seed_demo_builds_a_readable_registry(console):
     from collateral.kinds.base import IdentityKey
+    from registry.management.commands import seed_demo
     from registry.selectors.ledger import ledger_verify
     from registry.selectors.priority import conflicts_for_keys
 
     assert Registration.objects.count() == 5
     kinds = set(Registration.objects.values_list("items__kind", flat=True).distinct())
-    assert kinds == {"ip", "warehouse_receipt", "livestock", "forest_right"}
+    demo = [seed_demo.PATENT, seed_demo.RECEIPT, seed_demo.PIGS, seed_demo.FOREST, seed_demo.CATTLE]
+    assert kinds == {item["kind"] for item in demo}
     assert len(conflicts_for_keys([IdentityKey("cn_patent", "201710601862.3")])) == 2
     soon = [r for r in Registration.objects.all() if (r.expires_at - r.registered_at).days < 40]
     assert len(soon) == 1

@@ -21,7 +21,13 @@ from registry.exceptions import NotFound
 from registry.models import CollateralItem, IdentityKeyEntry, Organization
 from registry.selectors.priority import rank_entries
 from valuation.choices import normalize_commodity, normalize_unit
-from valuation.haircuts import HaircutContext, HaircutResult, compute_haircut, days_before
+from valuation.haircuts import (
+    HaircutContext,
+    HaircutResult,
+    compute_haircut,
+    days_before,
+    market_position,
+)
 from valuation.models import CommodityPrice, Valuation
 from valuation.policies import EffectivePolicy
 from valuation.selectors.moment import Moment
@@ -112,16 +118,20 @@ def seniors_by_item(item_ids: list[int], *, at: datetime) -> dict[int, tuple[str
     return {item_id: tuple(sorted(numbers)) for item_id, numbers in seniors.items()}
 
 
-def _price_key(item: CollateralItem) -> tuple[str, str]:
-    attributes = item.attributes
-    return normalize_commodity(attributes.get("commodity")), normalize_unit(attributes.get("unit"))
+def _price_key(item: CollateralItem) -> tuple[str, str] | None:
+    """(commodity, unit) of an item marked to market, as prices are stored; else None."""
+    position = market_position(item)
+    if position is None:
+        return None
+    return normalize_commodity(position.commodity), normalize_unit(position.unit)
 
 
 def price_points(
     *, organization: Organization, items: list[CollateralItem], day: date, window_days: int
 ) -> dict[tuple[str, str], tuple[tuple[date, Decimal], ...]]:
-    """The organization's prices over the window, per (commodity, unit) of its receipts."""
-    commodities = {_price_key(i)[0] for i in items if i.kind == "warehouse_receipt"}
+    """The organization's prices over the window, per (commodity, unit) of its items that
+    are marked to market."""
+    commodities = {key[0] for key in map(_price_key, items) if key is not None}
     if not commodities:
         return {}
     points: dict[tuple[str, str], list[tuple[date, Decimal]]] = defaultdict(list)
@@ -168,10 +178,11 @@ def items_lendable(
     )
     results = []
     for item in items:
+        price_key = _price_key(item)
         context = HaircutContext(
             as_of=moment.day,
             seniors=seniors.get(item.pk, ()),
-            prices=prices.get(_price_key(item), ()) if item.kind == "warehouse_receipt" else (),
+            prices=prices.get(price_key, ()) if price_key else (),
             registration_currency=item.registration.currency,
         )
         valuation = valuations.get(item.pk)

@@ -1,4 +1,5 @@
-"""Commodity prices and marking warehouse receipts to market.
+"""Commodity prices and marking collateral to market (the kinds that say they are marked to
+market: warehouse receipts today).
 
 Public and stable (the daily job calls it): :func:`mark_to_market`.
 """
@@ -17,12 +18,13 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from collateral.kinds.base import MarketPosition, marked_to_market_kinds
 from registry.actors import Actor
 from registry.exceptions import InvalidInput
 from registry.models import CollateralItem, Organization
 from registry.models.registrations import active_q
 from valuation.choices import ValuationMethod, normalize_commodity, normalize_unit
-from valuation.haircuts import EXACT, fits_digits, round_money
+from valuation.haircuts import EXACT, fits_digits, market_position, round_money
 from valuation.models import CommodityPrice, Valuation
 
 MARK_TO_MARKET_ACTOR = "system:mark_to_market"
@@ -277,23 +279,28 @@ def _mark_to_market(
     # write the same one twice; the second waits here and then finds the first one's.
     _lock(organization)
     result = MarkToMarketResult()
-    receipts = [
-        item
-        for item in CollateralItem.objects.filter(
+    positions: dict[int, MarketPosition] = {}
+    receipts = []
+    for item in (
+        CollateralItem.objects.filter(
             active_q(prefix="registration__"),
-            kind="warehouse_receipt",
+            kind__in=marked_to_market_kinds(),
             removed_at__isnull=True,
             registration__secured_party=organization,
         )
         .select_related("registration")
         .order_by("id")
-        if commodities is None
-        or normalize_commodity(item.attributes.get("commodity")) in commodities
-    ]
+    ):
+        position = market_position(item)
+        if position is not None and (
+            commodities is None or normalize_commodity(position.commodity) in commodities
+        ):
+            positions[item.pk] = position
+            receipts.append(item)
     if not receipts:
         return result
     prices = _latest_prices(
-        organization, {normalize_commodity(i.attributes.get("commodity")) for i in receipts}, day
+        organization, {normalize_commodity(p.commodity) for p in positions.values()}, day
     )
     units_priced: dict[str, list[CommodityPrice]] = defaultdict(list)
     for (commodity, _unit), price in sorted(prices.items()):
@@ -301,14 +308,14 @@ def _mark_to_market(
     current = _latest_index_valuations(organization, [i.pk for i in receipts])
     new: list[Valuation] = []
     for item in receipts:
-        attributes = item.attributes
-        commodity = normalize_commodity(attributes.get("commodity"))
+        position = positions[item.pk]
+        commodity = normalize_commodity(position.commodity)
         number = item.registration.number
-        price = prices.get((commodity, normalize_unit(attributes.get("unit"))))
+        price = prices.get((commodity, normalize_unit(position.unit)))
         if price is None:
             if units_priced[commodity]:
                 result.unit_mismatches.extend(
-                    UnitMismatch(item.pk, number, commodity, attributes.get("unit"), other.unit)
+                    UnitMismatch(item.pk, number, commodity, position.unit, other.unit)
                     for other in units_priced[commodity]
                 )
             else:
@@ -321,12 +328,12 @@ def _mark_to_market(
                 )
             )
             continue
-        quantity, value = _receipt_value(attributes.get("quantity"), price.price)
+        quantity, value = _receipt_value(position.quantity, price.price)
         if value is None or not fits_digits(
             value, max_digits=_VALUE_FIELD.max_digits, decimal_places=_VALUE_FIELD.decimal_places
         ):
             result.value_out_of_range.append(
-                _out_of_range(item, number, commodity, attributes.get("quantity"), price, value)
+                _out_of_range(item, number, commodity, position.quantity, price, value)
             )
             continue
         latest = current.get(item.pk)
@@ -360,7 +367,7 @@ def _mark_to_market(
         except ValidationError as exc:
             if "value" in exc.message_dict:
                 result.value_out_of_range.append(
-                    _out_of_range(item, number, commodity, attributes.get("quantity"), price, value)
+                    _out_of_range(item, number, commodity, position.quantity, price, value)
                 )
             else:
                 result.invalid.append(InvalidValuation(item.pk, number, exc.message_dict))

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from collateral.kinds.base import all_kinds, find_kind
 from registry.actors import Actor
 from registry.choices import RegistrationStatus
 from registry.exceptions import InvalidInput, InvalidState, NotFound
@@ -63,8 +64,13 @@ def valuation_target(
             )
             % {"currency": registration.currency}
         ]
-    if method == ValuationMethod.COMMODITY_INDEX and item.kind != "warehouse_receipt":
-        errors["method"] = [_("Only warehouse receipts are valued by commodity index.")]
+    kind = find_kind(item.kind)
+    if method == ValuationMethod.COMMODITY_INDEX and not (kind and kind.marked_to_market):
+        labels = ", ".join(str(k.label) for k in all_kinds().values() if k.marked_to_market)
+        errors["method"] = [
+            _("Only collateral marked to market (%(kinds)s) is valued by commodity index.")
+            % {"kinds": labels}
+        ]
     if errors:
         raise InvalidInput(extra=errors)
     return item, currency
