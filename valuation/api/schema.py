@@ -4,7 +4,7 @@ from drf_spectacular.extensions import OpenApiSerializerExtension
 
 
 class StrictSerializerExtension(OpenApiSerializerExtension):
-    target_class = "valuation.policies.StrictSerializer"
+    target_class = "valuation.policy_document.StrictSerializer"
     match_subclasses = True
 
     def map_serializer(self, auto_schema, direction):

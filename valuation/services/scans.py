@@ -24,7 +24,7 @@ from registry.alerts.services.alerts import AlertSpec, alerts_sync
 from registry.jobs import JobResult
 from registry.models import Organization, Registration
 from valuation.selectors import registration_coverage, stale_valuation_items
-from valuation.services.prices import mark_to_market
+from valuation.services.market import mark_to_market
 
 logger = logging.getLogger("valuation.jobs")
 T = TypeVar("T")
