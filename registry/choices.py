@@ -32,3 +32,21 @@ class OnConflict(models.TextChoices):
 class MatchType(models.TextChoices):
     EXACT = "exact", _("Exact")
     SIMILAR = "similar", _("Similar")
+
+
+class SearchPurpose(models.TextChoices):
+    """Why a search was made (查询原因), as the unified registry asks its searchers."""
+
+    PRE_LENDING = "pre_lending", _("Before lending or accepting collateral")
+    POST_LENDING = "post_lending", _("Monitoring an existing loan")
+    PURCHASE = "purchase", _("Buying or taking a transfer of the collateral")
+    LITIGATION = "litigation", _("Litigation, arbitration or enforcement")
+    DUE_DILIGENCE = "due_diligence", _("Due diligence or audit")
+    OTHER = "other", _("Other")
+
+
+class CertificateFormat(models.IntegerChoices):
+    """How a certificate's digest is computed; old certificates keep their format."""
+
+    V1 = 1, _("v1: sorted-key JSON of the stored fields")
+    V2 = 2, _("v2: RFC 8785 JSON of the certificate as returned")

@@ -38,6 +38,8 @@ class CollateralKind:
     serializer_class: ClassVar[type[serializers.Serializer]]
     # identity-key schemes this kind produces, with a translatable label each
     schemes: ClassVar[dict[str, Any]]
+    # per scheme, the form its values take (shown in errors and in the OpenAPI schema)
+    scheme_formats: ClassVar[dict[str, Any]]
 
     def identity_keys(self, attributes: dict[str, Any]) -> list[IdentityKey]:
         """The keys of one validated item (``attributes`` as stored: JSON types)."""
@@ -51,6 +53,15 @@ class CollateralKind:
         Never raises for bad input: a search for a malformed identifier simply finds nothing.
         """
         raise NotImplementedError
+
+    def partial_lookup_keys(self, identifier: str) -> list[IdentityKey]:
+        """Keys known only by their end, for an identifier typed without a part of its key.
+
+        Each returned value is a suffix (e.g. ``:WR-2026-000815``) that a stored value under
+        the same scheme must end with: a receipt number printed on its own matches that
+        number under any issuer. Never raises.
+        """
+        return []
 
     def describe(self, attributes: dict[str, Any]) -> str:
         """A short human-readable line for lists and certificates."""

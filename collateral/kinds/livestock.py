@@ -112,6 +112,12 @@ class Livestock(CollateralKind):
     label = _("Livestock")
     serializer_class = LivestockSerializer
     schemes = {"ear_tag": _("Ear tag")}
+    scheme_formats = {
+        "ear_tag": _(
+            "15 digits: a national tag (species code, 6-digit county code, 8-digit serial, "
+            "e.g. 133010600000001) or an ISO 11784 RFID number (e.g. ISO:156000012345678)"
+        )
+    }
 
     def identity_keys(self, attributes: dict[str, Any]) -> list[IdentityKey]:
         scheme = attributes.get("tag_scheme", TagScheme.NATIONAL)

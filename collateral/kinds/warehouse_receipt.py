@@ -104,6 +104,13 @@ class WarehouseReceipt(CollateralKind):
         "warehouse_receipt": _("Issuer and receipt number"),
         "warehouse_lot": _("Warehouse and lot"),
     }
+    scheme_formats = {
+        "warehouse_receipt": _(
+            "ISSUER:NUMBER, e.g. QDPORT:WR-2026-000815; the receipt number alone matches it "
+            "under any issuer"
+        ),
+        "warehouse_lot": _("WAREHOUSE:LOT, e.g. QD-PORT-3:LOT-17"),
+    }
 
     def identity_keys(self, attributes: dict[str, Any]) -> list[IdentityKey]:
         keys = [
@@ -119,6 +126,12 @@ class WarehouseReceipt(CollateralKind):
         if not (left and colon and right):
             return []
         return [pair_key(scheme, left, right) for scheme in self.schemes]
+
+    def partial_lookup_keys(self, identifier: str) -> list[IdentityKey]:
+        number = fold_identifier(identifier)
+        if not number or ":" in number:
+            return []
+        return [IdentityKey("warehouse_receipt", f":{number}")]
 
     def describe(self, attributes: dict[str, Any]) -> str:
         return _(

@@ -8,7 +8,12 @@ from registry.models.alerts import (
 from registry.models.ledger import LedgerEvent, LedgerHead
 from registry.models.organizations import ApiKey, Organization, User
 from registry.models.registrations import CollateralItem, Counter, IdentityKeyEntry, Registration
-from registry.models.search import IdempotencyRecord, SearchCertificate, SearchLog
+from registry.models.search import (
+    IdempotencyRecord,
+    RegistrationCertificate,
+    SearchCertificate,
+    SearchLog,
+)
 
 __all__ = [
     "Alert",
@@ -23,6 +28,7 @@ __all__ = [
     "Notification",
     "Organization",
     "Registration",
+    "RegistrationCertificate",
     "SearchCertificate",
     "SearchLog",
     "User",

@@ -23,6 +23,7 @@ def search_perform(*, actor: Actor, query: SearchQuery) -> list[SearchHit]:
         organization=actor.organization,
         actor=actor.label,
         query=query.as_dict(),
+        purpose=query.purpose,
         result_count=len(hits),
     )
     return hits

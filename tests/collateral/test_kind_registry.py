@@ -66,3 +66,9 @@ def test_identity_keys_use_only_declared_schemes(validate_item):
         keys = kind.identity_keys(attributes)
         assert keys and {key.scheme for key in keys} <= set(kind.schemes)
         assert isinstance(kind.describe(attributes), str)
+
+
+def test_every_scheme_describes_its_format():
+    for kind in all_kinds().values():
+        assert set(kind.scheme_formats) == set(kind.schemes)
+        assert all(str(text) for text in kind.scheme_formats.values())

@@ -12,6 +12,7 @@ from collateral.serializers import ExternalRegistrationSerializer
 from registry.exceptions import InvalidInput
 from registry.items import ItemInput, items_validate
 from registry.models import CollateralItem
+from registry.notices import item_document
 
 TIMESTAMP = serializers.DateTimeField()
 
@@ -113,14 +114,4 @@ class CollateralItemField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_representation(self, item: CollateralItem) -> dict[str, Any]:
-        keys = getattr(item, "key_list", None)
-        if keys is None:
-            keys = list(item.identity_keys.order_by("id"))
-        return {
-            "id": item.pk,
-            "kind": item.kind,
-            **item.attributes,
-            "external_registration": item.external_registration,
-            "identifiers": [{"scheme": k.scheme, "value": k.value} for k in keys],
-            "effective_at": TIMESTAMP.to_representation(item.effective_at),
-        }
+        return item_document(item)

@@ -11,13 +11,17 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from collateral.kinds.base import all_kinds, get_kind, kind_choices
+from collateral.kinds.base import all_kinds, kind_choices
+from collateral.resolution import scheme_choices, schemes_description
 from registry import signing
 from registry.actors import actor_from_request
+from registry.api.examples import PRIORITY_EXAMPLE, SEARCH_RESPONSE_EXAMPLE
 from registry.api.serializers.registrations import SearchResultSerializer, SecuredPartySerializer
-from registry.exceptions import InvalidInput, NotFound
+from registry.choices import SearchPurpose
+from registry.exceptions import NotFound
 from registry.models import SearchCertificate
-from registry.selectors.priority import priority_ranking
+from registry.notices import timestamp
+from registry.selectors.priority import priority_query
 from registry.selectors.search import SearchQuery
 from registry.services.search import (
     search_certificate_issue,
@@ -27,19 +31,48 @@ from registry.services.search import (
 
 
 class SearchQuerySerializer(serializers.Serializer):
-    """One of ``identifier`` (optionally with ``kind``), ``grantor_id`` or ``grantor_name``."""
+    """One of ``identifier`` (optionally with ``kind`` or ``scheme``), ``grantor_id``,
+    ``grantor_name`` or ``registration_number``; optionally ``as_of`` and ``purpose``."""
+
+    CRITERIA = ("identifier", "grantor_id", "grantor_name", "registration_number")
 
     identifier = serializers.CharField(required=False, max_length=200, trim_whitespace=True)
     kind = serializers.ChoiceField(choices=kind_choices(), required=False)
+    scheme = serializers.ChoiceField(
+        choices=scheme_choices(), required=False, help_text=schemes_description()
+    )
     grantor_id = serializers.CharField(required=False, max_length=64)
     grantor_name = serializers.CharField(required=False, max_length=200)
+    registration_number = serializers.CharField(required=False, max_length=20)
     include_inactive = serializers.BooleanField(required=False, default=False)
+    as_of = serializers.DateTimeField(
+        required=False, help_text=_("Answer as the registry stood at this moment.")
+    )
+    purpose = serializers.ChoiceField(
+        choices=SearchPurpose.choices, required=False, help_text=_("Why you search (查询原因).")
+    )
+
+    def validate_as_of(self, value):
+        if value > timezone.now():
+            raise serializers.ValidationError(_("as_of cannot be in the future."))
+        return value
 
     def validate(self, attrs):
-        given = [f for f in ("identifier", "grantor_id", "grantor_name") if attrs.get(f)]
+        given = [f for f in self.CRITERIA if attrs.get(f)]
         if len(given) != 1:
             raise serializers.ValidationError(
-                {"identifier": [_("Give exactly one of identifier, grantor_id or grantor_name.")]}
+                {
+                    "identifier": [
+                        _(
+                            "Give exactly one of identifier, grantor_id, grantor_name or "
+                            "registration_number."
+                        )
+                    ]
+                }
+            )
+        if (attrs.get("kind") or attrs.get("scheme")) and not attrs.get("identifier"):
+            raise serializers.ValidationError(
+                {"kind": [_("kind and scheme narrow an identifier search only.")]}
             )
         if attrs.get("grantor_name") and len(attrs["grantor_name"].strip()) < 2:
             raise serializers.ValidationError({"grantor_name": [_("Give at least 2 characters.")]})
@@ -52,17 +85,30 @@ class SearchQuerySerializer(serializers.Serializer):
 SEARCH_PARAMETERS = [
     OpenApiParameter("identifier", OpenApiTypes.STR, description=_("A collateral identifier.")),
     OpenApiParameter("kind", OpenApiTypes.STR, enum=list(all_kinds()), description=_("Kind.")),
+    OpenApiParameter(
+        "scheme", OpenApiTypes.STR, enum=scheme_choices(), description=schemes_description()
+    ),
     OpenApiParameter("grantor_id", OpenApiTypes.STR, description=_("Grantor USCC or ID number.")),
     OpenApiParameter("grantor_name", OpenApiTypes.STR, description=_("Grantor name (fuzzy).")),
     OpenApiParameter(
+        "registration_number", OpenApiTypes.STR, description=_("A registration number.")
+    ),
+    OpenApiParameter(
         "include_inactive", OpenApiTypes.BOOL, description=_("Add expired and discharged.")
     ),
+    OpenApiParameter(
+        "as_of",
+        OpenApiTypes.DATETIME,
+        description=_("The registry as it stood at this moment (ledger and index times)."),
+    ),
+    OpenApiParameter("purpose", OpenApiTypes.STR, enum=SearchPurpose.values),
 ]
 
 
-def _context(request) -> dict:
+def _context(request, query: SearchQuery | None = None) -> dict:
     actor = actor_from_request(request)
-    return {"organization": actor.organization if actor else None, "now": timezone.now()}
+    now = query.as_of if query is not None and query.as_of is not None else timezone.now()
+    return {"organization": actor.organization if actor else None, "now": now}
 
 
 class SearchView(APIView):
@@ -73,15 +119,27 @@ class SearchView(APIView):
         parameters=SEARCH_PARAMETERS,
         responses=inline_serializer(
             "SearchResponse",
-            {"count": serializers.IntegerField(), "results": SearchResultSerializer(many=True)},
+            {
+                "count": serializers.IntegerField(),
+                "as_of": serializers.DateTimeField(allow_null=True),
+                "results": SearchResultSerializer(many=True),
+            },
         ),
+        examples=[SEARCH_RESPONSE_EXAMPLE],
     )
     def get(self, request):
         params = SearchQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        hits = search_perform(actor=actor_from_request(request), query=params.to_query())
-        results = SearchResultSerializer(hits, many=True, context=_context(request)).data
-        return Response({"count": len(results), "results": results})
+        query = params.to_query()
+        hits = search_perform(actor=actor_from_request(request), query=query)
+        results = SearchResultSerializer(hits, many=True, context=_context(request, query)).data
+        return Response(
+            {
+                "count": len(results),
+                "as_of": timestamp(query.as_of),
+                "results": results,
+            }
+        )
 
 
 class PriorityEntrySerializer(serializers.Serializer):
@@ -94,7 +152,13 @@ class PriorityEntrySerializer(serializers.Serializer):
 class PriorityQuerySerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=kind_choices())
     identifier = serializers.CharField(max_length=200)
-    scheme = serializers.CharField(required=False, max_length=40)
+    scheme = serializers.ChoiceField(choices=scheme_choices(), required=False)
+    as_of = serializers.DateTimeField(required=False)
+
+    def validate_as_of(self, value):
+        if value > timezone.now():
+            raise serializers.ValidationError(_("as_of cannot be in the future."))
+        return value
 
 
 class PriorityView(APIView):
@@ -106,7 +170,15 @@ class PriorityView(APIView):
             OpenApiParameter("kind", OpenApiTypes.STR, required=True, enum=list(all_kinds())),
             OpenApiParameter("identifier", OpenApiTypes.STR, required=True),
             OpenApiParameter(
-                "scheme", OpenApiTypes.STR, description=_("Which key, when the text fits several.")
+                "scheme",
+                OpenApiTypes.STR,
+                enum=scheme_choices(),
+                description=_("Which key, when the text fits several.")
+                + "\n"
+                + schemes_description(),
+            ),
+            OpenApiParameter(
+                "as_of", OpenApiTypes.DATETIME, description=_("Priority as it stood then.")
             ),
         ],
         responses=inline_serializer(
@@ -114,31 +186,24 @@ class PriorityView(APIView):
             {
                 "kind": serializers.CharField(),
                 "identifier": serializers.CharField(),
-                "scheme": serializers.CharField(),
+                "scheme": serializers.ChoiceField(choices=scheme_choices()),
+                "as_of": serializers.DateTimeField(allow_null=True),
                 "ranking": PriorityEntrySerializer(many=True),
             },
         ),
+        examples=[PRIORITY_EXAMPLE],
     )
     def get(self, request):
         params = PriorityQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        kind_code = params.validated_data["kind"]
-        keys = get_kind(kind_code).lookup_keys(params.validated_data["identifier"])
-        scheme = params.validated_data.get("scheme")
-        if scheme:
-            keys = [k for k in keys if k.scheme == scheme]
-        if not keys:
-            raise InvalidInput(
-                extra={"identifier": [_("Not a valid identifier of this kind of collateral.")]}
-            )
-        key = keys[0]
-        ranking = priority_ranking(key)
+        answer = priority_query(**params.validated_data)
         return Response(
             {
-                "kind": kind_code,
-                "identifier": key.value,
-                "scheme": key.scheme,
-                "ranking": PriorityEntrySerializer(ranking, many=True).data,
+                "kind": answer.kind,
+                "identifier": answer.identifier,
+                "scheme": answer.scheme,
+                "as_of": timestamp(answer.as_of),
+                "ranking": PriorityEntrySerializer(answer.ranking, many=True).data,
             }
         )
 
