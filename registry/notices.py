@@ -74,3 +74,13 @@ def notice_document(
             for e in events
         ],
     }
+
+
+def search_result_document(hit: Any, *, organization: Organization | None, now: datetime) -> dict:
+    """A search hit: the notice, ``match`` (exact/similar), ``matched`` keys and why."""
+    return {
+        **notice_document(hit.registration, organization=organization, now=now),
+        "match": hit.match,
+        "matched": [k.as_dict() for k in hit.matched],
+        "match_details": hit.explanations,
+    }

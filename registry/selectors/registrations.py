@@ -44,4 +44,8 @@ def registrations_of(*, organization: Organization) -> QuerySet[Registration]:
 
 
 def registration_history(*, registration: Registration) -> QuerySet[LedgerEvent]:
-    return LedgerEvent.objects.filter(registration=registration).order_by("sequence")
+    return (
+        LedgerEvent.objects.filter(registration=registration)
+        .select_related("registration", "certificate")
+        .order_by("sequence")
+    )

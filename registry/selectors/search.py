@@ -19,7 +19,7 @@ from collateral.identifiers import IdentifierError, fold_identifier, normalize_t
 from collateral.kinds.base import IdentityKey
 from collateral.resolution import LookupKey
 from registry.choices import MatchType
-from registry.models import IdentityKeyEntry, Registration
+from registry.models import IdentityKeyEntry, Registration, SearchLog
 from registry.selectors.as_of import (
     entries_current_at_q,
     entries_live_at_q,
@@ -267,3 +267,11 @@ def search_registrations(query: SearchQuery, *, now: datetime | None = None) -> 
     if query.grantor_name:
         return _search_grantor_name(query, now)
     return []
+
+
+def search_log_of(*, organization, purpose: str = "") -> QuerySet[SearchLog]:
+    """An organization's own search log, newest first (optionally of one purpose)."""
+    log = SearchLog.objects.filter(organization=organization)
+    if purpose:
+        log = log.filter(purpose=purpose)
+    return log.order_by("-created_at", "-id")

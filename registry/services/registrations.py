@@ -24,6 +24,7 @@ from registry.items import MAX_ITEMS, ItemInput
 from registry.models import CollateralItem, IdentityKeyEntry, LedgerHead, Registration
 from registry.selectors.priority import Conflict, conflicts_for_keys
 from registry.selectors.similar import fold_lookalikes
+from registry.services.certificates import registration_certificate_issue
 from registry.services.duplicates import duplicate_check_on_commit
 from registry.services.ledger import counter_next, ledger_append, ledger_lock, ledger_now
 
@@ -179,7 +180,7 @@ def registration_create(
     registration.save(force_insert=True)
     sequence = head.last_sequence + 1
     rows = _write_items(registration=registration, items=items, effective_at=now, sequence=sequence)
-    ledger_append(
+    event = ledger_append(
         head,
         registration=registration,
         event=LedgerEventType.REGISTERED,
@@ -198,6 +199,7 @@ def registration_create(
             "conflicts": _conflict_payload(conflicts),
         },
     )
+    registration_certificate_issue(registration=registration, event=event)
     duplicate_check_on_commit([registration.pk])
     return RegistrationResult(registration=registration, conflicts=conflicts)
 
@@ -303,7 +305,7 @@ def registration_amend(
     )
     registration.full_clean(exclude=["secured_party"], validate_unique=False)
     registration.save()
-    ledger_append(
+    event = ledger_append(
         head,
         registration=registration,
         event=LedgerEventType.AMENDED,
@@ -319,6 +321,7 @@ def registration_amend(
             "conflicts": _conflict_payload(conflicts),
         },
     )
+    registration_certificate_issue(registration=registration, event=event)
     if add_items or remove_item_ids:
         duplicate_check_on_commit([registration.pk])
     return RegistrationResult(registration=registration, conflicts=conflicts)
@@ -347,7 +350,7 @@ def registration_extend(*, actor: Actor, number: str, period: Period) -> Registr
     IdentityKeyEntry.objects.filter(registration=registration).update(
         expires_at=registration.expires_at
     )
-    ledger_append(
+    event = ledger_append(
         head,
         registration=registration,
         event=LedgerEventType.EXTENDED,
@@ -358,6 +361,7 @@ def registration_extend(*, actor: Actor, number: str, period: Period) -> Registr
             "expires_at": {"from": previous, "to": registration.expires_at},
         },
     )
+    registration_certificate_issue(registration=registration, event=event)
     return registration
 
 
@@ -374,7 +378,7 @@ def registration_discharge(*, actor: Actor, number: str) -> Registration:
     IdentityKeyEntry.objects.filter(registration=registration, released_at__isnull=True).update(
         released_at=now
     )
-    ledger_append(
+    event = ledger_append(
         head,
         registration=registration,
         event=LedgerEventType.DISCHARGED,
@@ -382,6 +386,7 @@ def registration_discharge(*, actor: Actor, number: str) -> Registration:
         occurred_at=now,
         payload={},
     )
+    registration_certificate_issue(registration=registration, event=event)
     duplicate_check_on_commit([registration.pk])
     return registration
 

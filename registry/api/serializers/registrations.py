@@ -17,7 +17,7 @@ from registry.api.serializers.collateral import (
 )
 from registry.choices import OnConflict
 from registry.models import LedgerEvent, Registration
-from registry.notices import notice_document
+from registry.notices import notice_document, search_result_document
 from registry.services.registrations import Period
 
 TIMESTAMP = serializers.DateTimeField()
@@ -251,11 +251,11 @@ class SearchResultSerializer(NoticeSerializer):
         return [k.as_dict() for k in hit.matched]
 
     def to_representation(self, hit) -> dict[str, Any]:
-        data = NoticeSerializer(hit.registration, context=self.context).data
-        data["match"] = hit.match
-        data["matched"] = self.get_matched(hit)
-        data["match_details"] = hit.explanations
-        return data
+        return search_result_document(
+            hit,
+            organization=self.context.get("organization"),
+            now=self.context.get("now") or timezone.now(),
+        )
 
 
 class LedgerEventSerializer(serializers.ModelSerializer):
@@ -266,6 +266,9 @@ class LedgerEventSerializer(serializers.ModelSerializer):
     payload = serializers.JSONField(allow_null=True)
     hash = serializers.CharField(allow_null=True)
     prev_hash = serializers.CharField(allow_null=True)
+    certificate_number = serializers.SerializerMethodField(
+        help_text=_("The registration certificate (登记证明) of this event, RC-YYYY-NNNNNNNN.")
+    )
 
     class Meta:
         model = LedgerEvent
@@ -278,4 +281,9 @@ class LedgerEventSerializer(serializers.ModelSerializer):
             "payload",
             "prev_hash",
             "hash",
+            "certificate_number",
         ]
+
+    def get_certificate_number(self, event: LedgerEvent) -> str | None:
+        certificate = getattr(event, "certificate", None)
+        return certificate.number if certificate is not None else None

@@ -1,31 +1,27 @@
-"""Search, priority and signed search certificates."""
+"""Search and priority (certificates: views/certificates.py)."""
 
 from __future__ import annotations
 
-from django.shortcuts import render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from collateral.kinds.base import all_kinds, kind_choices
 from collateral.resolution import scheme_choices, schemes_description
-from registry import signing
 from registry.actors import actor_from_request
 from registry.api.examples import PRIORITY_EXAMPLE, SEARCH_RESPONSE_EXAMPLE
 from registry.api.serializers.registrations import SearchResultSerializer, SecuredPartySerializer
 from registry.choices import SearchPurpose
-from registry.exceptions import NotFound
-from registry.models import SearchCertificate
+from registry.models import SearchLog
 from registry.notices import timestamp
 from registry.selectors.priority import priority_query
-from registry.selectors.search import SearchQuery
+from registry.selectors.search import SearchQuery, search_log_of
 from registry.services.search import (
-    search_certificate_issue,
-    search_certificate_verify,
     search_perform,
 )
 
@@ -208,140 +204,30 @@ class PriorityView(APIView):
         )
 
 
-class SearchCertificateSerializer(serializers.ModelSerializer):
-    certificate_number = serializers.CharField(source="number")
-    organization = SecuredPartySerializer()
-
+class SearchLogEntrySerializer(serializers.ModelSerializer):
     class Meta:
-        model = SearchCertificate
-        fields = [
-            "certificate_number",
-            "organization",
-            "issued_at",
-            "query",
-            "results",
-            "digest",
-            "signature",
-            "key_id",
-        ]
+        model = SearchLog
+        fields = ["id", "created_at", "actor", "query", "purpose", "result_count"]
 
 
-def _own_certificate(request, number: str) -> SearchCertificate:
-    actor = actor_from_request(request)
-    certificate = (
-        SearchCertificate.objects.select_related("organization")
-        .filter(number=number, organization=actor.organization)
-        .first()
-    )
-    if certificate is None:
-        raise NotFound()
-    return certificate
+class SearchLogView(ListAPIView):
+    """The caller's organization's own searches, newest first (nobody else's)."""
 
-
-class SearchCertificateCreateView(APIView):
-    """Search and keep a signed snapshot of the result (查询证明)."""
-
-    read_only_post = True
+    serializer_class = SearchLogEntrySerializer
 
     @extend_schema(
-        summary="Issue a search certificate",
-        request=SearchQuerySerializer,
-        responses={201: SearchCertificateSerializer},
+        summary="Your organization's search log",
+        parameters=[
+            OpenApiParameter("purpose", OpenApiTypes.STR, enum=SearchPurpose.values),
+        ],
     )
-    def post(self, request):
-        params = SearchQuerySerializer(data=request.data)
-        params.is_valid(raise_exception=True)
-        context = _context(request)
-        context["organization"] = None  # a certificate shows the public notice to anyone
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
-        def render_results(hits):
-            return SearchResultSerializer(hits, many=True, context=context).data
-
-        certificate = search_certificate_issue(
-            actor=actor_from_request(request),
-            query=params.to_query(),
-            render_results=render_results,
-        )
-        return Response(SearchCertificateSerializer(certificate).data, status=201)
-
-
-class SearchCertificateDetailView(APIView):
-    @extend_schema(summary="Read a search certificate", responses=SearchCertificateSerializer)
-    def get(self, request, number):
-        return Response(SearchCertificateSerializer(_own_certificate(request, number)).data)
-
-
-class SearchCertificateVerifyView(APIView):
-    @extend_schema(
-        summary="Re-check a certificate's digest and signature",
-        responses=inline_serializer(
-            "CertificateVerification",
-            {
-                "certificate_number": serializers.CharField(),
-                "digest_valid": serializers.BooleanField(),
-                "signature_valid": serializers.BooleanField(),
-                "valid": serializers.BooleanField(),
-                "key_id": serializers.CharField(),
-            },
-        ),
-    )
-    def get(self, request, number):
-        certificate = _own_certificate(request, number)
-        result = search_certificate_verify(certificate)
-        return Response(
-            {"certificate_number": certificate.number, **result, "key_id": certificate.key_id}
-        )
-
-
-class SearchCertificatePrintView(APIView):
-    """A printable page of the certificate in Chinese (default) or English (``?lang=en``)."""
-
-    @extend_schema(
-        summary="Printable HTML view of a certificate",
-        parameters=[OpenApiParameter("lang", OpenApiTypes.STR, enum=["zh-hans", "en"])],
-        responses={(200, "text/html"): OpenApiTypes.STR},
-    )
-    def get(self, request, number):
-        certificate = _own_certificate(request, number)
-        language = request.query_params.get("lang") or translation.get_language()
-        if language not in ("zh-hans", "en"):
-            language = "zh-hans"
-        with translation.override(language):
-            return render(
-                request,
-                "registry/search_certificate.html",
-                {
-                    "certificate": certificate,
-                    "verification": search_certificate_verify(certificate),
-                    "public_key_pem": signing.public_key_pem(),
-                    "language": language,
-                },
-            )
-
-
-class PublicKeyView(APIView):
-    """The Ed25519 public key that verifies search certificates offline."""
-
-    @extend_schema(
-        summary="Public key of the certificate signer",
-        responses=inline_serializer(
-            "SigningPublicKey",
-            {
-                "algorithm": serializers.CharField(),
-                "key_id": serializers.CharField(),
-                "public_key_pem": serializers.CharField(),
-                "signed_message": serializers.CharField(),
-            },
-        ),
-    )
-    def get(self, request):
-        return Response(
-            {
-                "algorithm": "Ed25519",
-                "key_id": signing.key_id(),
-                "public_key_pem": signing.public_key_pem(),
-                "signed_message": "the 32 bytes of the hex digest: sha256 of the canonical JSON "
-                "(sorted keys, no spaces, UTF-8) of {certificate_number, organization, "
-                "issued_at, query, results}",
-            }
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return SearchLog.objects.none()
+        return search_log_of(
+            organization=actor_from_request(self.request).organization,
+            purpose=self.request.query_params.get("purpose", ""),
         )
