@@ -160,3 +160,24 @@ def priority_query(
         identity_key = IdentityKey(key.scheme, values[0])
     ranking = priority_ranking(identity_key, as_of=as_of)
     return PriorityAnswer(kind, identity_key.scheme, identity_key.value, ranking, as_of)
+
+
+def conflicts_for_identifiers(
+    identifiers: list[dict[str, str]], *, now: datetime | None = None
+) -> list[Conflict]:
+    """Active registrations on typed identifiers (``{"identifier", "kind"?, "scheme"?}``),
+    resolved as a search resolves them; a bare receipt number checks every issuer's."""
+    now = now or timezone.now()
+    keys: set[IdentityKey] = set()
+    for typed in identifiers:
+        for key in identifier_resolve(
+            identifier=typed["identifier"],
+            kind=typed.get("kind", ""),
+            scheme=typed.get("scheme", ""),
+        ):
+            if key.partial:
+                stored = IdentityKeyEntry.objects.filter(lookup_q([key]), live_entries_q(now))
+                keys.update(IdentityKey(s, v) for s, v in stored.values_list("scheme", "value"))
+            else:
+                keys.add(key.identity_key)
+    return conflicts_for_keys(keys, now=now)

@@ -132,3 +132,47 @@ def test_as_of_search_shows_the_registry_before_later_changes(client_a, client_b
     assert [r["registration_number"] for r in priority["ranking"]] == [reg["registration_number"]]
     future = client_b.get("/api/v1/search/", {"identifier": number, "as_of": "2999-01-01T00:00Z"})
     assert future.status_code == 400 and "as_of" in future.json()
+
+
+def test_conflict_check_by_typed_identifiers_resolves_like_a_search(client_a, client_b):
+    pledged = register(client_a, receipt_item("WR-2026-000815", issuer_code="QDPORT"))
+    response = client_b.post(
+        "/api/v1/conflict-checks/",
+        {"identifiers": [{"identifier": "WR-2026-000815"}]},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    [conflict] = response.json()["conflicts"]
+    assert conflict["registration_number"] == pledged["registration_number"]
+    assert conflict["matched"] == [
+        {"scheme": "warehouse_receipt", "value": "QDPORT:WR-2026-000815"}
+    ]
+    bad = client_b.post(
+        "/api/v1/conflict-checks/",
+        {"identifiers": [{"identifier": ear_tag(), "kind": "ip"}]},
+        format="json",
+    )
+    assert bad.status_code == 400 and "cn_patent" in bad.json()["identifier"][0]
+    neither = client_b.post("/api/v1/conflict-checks/", {}, format="json")
+    assert neither.status_code == 400
+
+
+def test_openapi_lists_schemes_as_an_enum_with_formats_and_examples(client_a):
+    schema = client_a.get("/api/v1/schema/", {"format": "json"}).json()
+    search = schema["paths"]["/api/v1/search/"]["get"]
+    scheme = next(p for p in search["parameters"] if p["name"] == "scheme")
+    assert "forest_unit" in scheme["schema"]["enum"] and "ear_tag" in scheme["schema"]["enum"]
+    assert "28 characters" in scheme["description"]
+    as_of = next(p for p in search["parameters"] if p["name"] == "as_of")
+    assert as_of["schema"]["format"] == "date-time"
+    assert search["responses"]["200"]["content"]["application/json"]["examples"]
+    for path in (
+        "/api/v1/search-certificates/",
+        "/api/v1/registration-certificates/{number}/",
+        "/api/v1/verify/{number}/",
+        "/api/v1/search-log/",
+        "/api/v1/priority/",
+    ):
+        assert path in schema["paths"], path
+    result = schema["components"]["schemas"]["SearchResult"]["properties"]
+    assert {"match", "matched", "match_details"} <= set(result)

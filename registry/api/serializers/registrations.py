@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from collateral.kinds.base import kind_choices
+from collateral.resolution import scheme_choices, schemes_description
 from collateral.serializers import GrantorSerializer
 from registry.api.serializers.collateral import (
     ITEM_OUTPUT_LIST_SCHEMA,
@@ -103,8 +105,26 @@ class ExtensionSerializer(PeriodMixin, serializers.Serializer):
         return {"period": self.period_from(attrs)}
 
 
+class TypedIdentifierSerializer(serializers.Serializer):
+    identifier = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=kind_choices(), required=False)
+    scheme = serializers.ChoiceField(
+        choices=scheme_choices(), required=False, help_text=schemes_description()
+    )
+
+
 class ConflictCheckSerializer(serializers.Serializer):
-    collateral = CollateralListField()
+    """Either full ``collateral`` items, or bare ``identifiers`` resolved as a search would."""
+
+    collateral = CollateralListField(required=False)
+    identifiers = TypedIdentifierSerializer(many=True, required=False)
+
+    def validate(self, attrs):
+        if bool(attrs.get("collateral")) == bool(attrs.get("identifiers")):
+            raise serializers.ValidationError(
+                {"collateral": [_("Give either collateral or identifiers.")]}
+            )
+        return attrs
 
 
 class GrantorOutSerializer(serializers.Serializer):
