@@ -22,6 +22,11 @@ RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home \
         --shell /usr/sbin/nologin app
 
+# WeasyPrint renders certificate PDFs with Pango and embeds the Noto CJK fonts.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, from pyproject.toml alone, so code edits do not invalidate this layer.
 # The pinned [project].dependencies are installed as they are (the project itself is not a
 # package: [tool.setuptools] packages = []), read with the standard library's tomllib.

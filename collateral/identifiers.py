@@ -223,6 +223,16 @@ def normalize_copyright_number(value: str) -> str:
             "format",
             _("A copyright registration number contains digits (e.g. 2019SR0123456)."),
         )
+    if _is_digits(text):
+        # Every copyright registration number has its office's letters (SR, 国作登字 …): digits
+        # alone are a trademark number, an ear tag or a patent typed without its dot.
+        raise IdentifierError(
+            "format",
+            _(
+                "A copyright registration number has letters beside its digits "
+                "(e.g. 2019SR0123456 or 国作登字-2019-F-00812345)."
+            ),
+        )
     return text
 
 

@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from registry.api.views.certificates import public_verify_page
 from registry.api.views.root import healthz
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("healthz/", healthz, name="healthz"),
+    path("verify/<str:number>", public_verify_page, name="public-verify"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("valuation.api.urls")),

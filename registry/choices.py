@@ -45,3 +45,21 @@ class AuditAction(models.TextChoices):
     WEBHOOK_UNSUBSCRIBED = "webhook.unsubscribed", _("Webhook unsubscribed")
     HAIRCUT_POLICY_CREATED = "haircut_policy.created", _("Haircut policy version made")
     ALERT_SETTINGS_CHANGED = "alert_settings.changed", _("Alert settings changed")
+
+
+class SearchPurpose(models.TextChoices):
+    """Why a search was made (查询原因), as the unified registry asks its searchers."""
+
+    PRE_LENDING = "pre_lending", _("Before lending or accepting collateral")
+    POST_LENDING = "post_lending", _("Monitoring an existing loan")
+    PURCHASE = "purchase", _("Buying or taking a transfer of the collateral")
+    LITIGATION = "litigation", _("Litigation, arbitration or enforcement")
+    DUE_DILIGENCE = "due_diligence", _("Due diligence or audit")
+    OTHER = "other", _("Other")
+
+
+class CertificateFormat(models.IntegerChoices):
+    """How a certificate's digest is computed; old certificates keep their format."""
+
+    V1 = 1, _("v1: sorted-key JSON of the stored fields")
+    V2 = 2, _("v2: RFC 8785 JSON of the certificate as returned")

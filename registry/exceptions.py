@@ -59,3 +59,11 @@ class IdempotencyKeyReused(RegistryError):
     status_code = 422
     default_code = "idempotency_key_reused"
     default_message = _("This Idempotency-Key was already used with a different request body.")
+
+
+class TooManyAttempts(RegistryError):
+    """Too many wrong verification codes from one client: wait before trying again."""
+
+    status_code = 429
+    default_code = "too_many_attempts"
+    default_message = _("Too many attempts; try again later.")

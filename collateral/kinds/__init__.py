@@ -3,3 +3,10 @@
 from collateral.kinds import forest_right, ip, livestock, receivable, warehouse_receipt
 
 __all__ = ["forest_right", "ip", "livestock", "receivable", "warehouse_receipt"]
+
+
+def collateral_kind_choices():
+    """``(code, label)`` of every registered kind: the OpenAPI ``CollateralKindEnum``."""
+    from collateral.kinds.base import kind_choices
+
+    return kind_choices()

@@ -80,6 +80,9 @@ class CollateralKind:
     # whether items are valued from commodity prices (mark-to-market, price volatility)
     marked_to_market: ClassVar[bool] = False
 
+    # per scheme, the form its values take (shown in errors and in the OpenAPI schema)
+    scheme_formats: ClassVar[dict[str, Any]]
+
     def identity_keys(self, attributes: dict[str, Any]) -> list[IdentityKey]:
         """The keys of one validated item (``attributes`` as stored: JSON types)."""
         raise NotImplementedError
@@ -92,6 +95,15 @@ class CollateralKind:
         Never raises for bad input: a search for a malformed identifier simply finds nothing.
         """
         raise NotImplementedError
+
+    def partial_lookup_keys(self, identifier: str) -> list[IdentityKey]:
+        """Keys known only by their end, for an identifier typed without a part of its key.
+
+        Each returned value is a suffix (e.g. ``:WR-2026-000815``) that a stored value under
+        the same scheme must end with: a receipt number printed on its own matches that
+        number under any issuer. Never raises.
+        """
+        return []
 
     def describe(self, attributes: dict[str, Any]) -> str:
         """A short human-readable line for lists and certificates."""

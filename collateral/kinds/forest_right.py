@@ -109,6 +109,18 @@ class ForestRight(CollateralKind):
     stale_hard_limit_days = 1095
     right_expiry_field = "right_expires_on"
 
+    scheme_formats = {
+        "forest_certificate": _(
+            "the 林权证 or 不动产权证书 number with its serial digits, "
+            "e.g. 浙(2021)杭州市不动产权第0012345号"
+        ),
+        "forest_unit": _(
+            "28 characters: county code, cadastral district and sub-district, ownership and "
+            "use letters, parcel serial, fixture letter, unit serial, "
+            "e.g. 330106001002GB00012L00000001"
+        ),
+    }
+
     def identity_keys(self, attributes: dict[str, Any]) -> list[IdentityKey]:
         keys = [IdentityKey("forest_certificate", attributes["certificate_number"])]
         if attributes.get("unit_number"):
@@ -116,10 +128,12 @@ class ForestRight(CollateralKind):
         return keys
 
     def lookup_keys(self, identifier: str) -> list[IdentityKey]:
+        # A unit number is recognised by its form and comes first (the key a priority query
+        # ranks on); the certificate reading stays, so nothing registered is missed.
         keys = []
         for scheme, normalizer in (
-            ("forest_certificate", normalize_forest_certificate),
             ("forest_unit", normalize_unit_number),
+            ("forest_certificate", normalize_forest_certificate),
         ):
             try:
                 keys.append(IdentityKey(scheme, normalizer(identifier)))

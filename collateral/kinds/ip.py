@@ -123,6 +123,17 @@ class IntellectualProperty(CollateralKind):
     stale_hard_limit_days = 730
     right_expiry_field = "right_expires_on"
 
+    scheme_formats = {
+        "cn_patent": _(
+            "12 digits (8 before 2004), a dot and a check character 0-9 or X, optionally "
+            "after ZL or CN, e.g. ZL201710601862.3; a foreign right as CC:NUMBER"
+        ),
+        "cn_trademark": _("up to 10 digits, e.g. 12345678 or 第12345678号"),
+        "cn_copyright": _(
+            "4 to 64 characters with digits and the office's letters, e.g. 2019SR0123456"
+        ),
+    }
+
     def identity_keys(self, attributes: dict[str, Any]) -> list[IdentityKey]:
         return [IdentityKey(scheme_for(attributes["ip_type"]), attributes["number"])]
 

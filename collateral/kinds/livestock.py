@@ -133,6 +133,13 @@ class Livestock(CollateralKind):
     stale_after_days = 90
     stale_hard_limit_days = 180
 
+    scheme_formats = {
+        "ear_tag": _(
+            "15 digits: a national tag (species code, 6-digit county code, 8-digit serial, "
+            "e.g. 133010600000001) or an ISO 11784 RFID number (e.g. ISO:156000012345678)"
+        )
+    }
+
     def identity_keys(self, attributes: dict[str, Any]) -> list[IdentityKey]:
         scheme = attributes.get("tag_scheme", TagScheme.NATIONAL)
         return [IdentityKey("ear_tag", tag_key_value(scheme, t)) for t in attributes["ear_tags"]]

@@ -303,6 +303,13 @@ class Receivable(CollateralKind):
         "cn_invoice": _("VAT invoice (code and number, or digital e-invoice number)"),
         "receivable_contract": _("Debtor's credit code and contract number"),
     }
+    scheme_formats = {
+        "cn_invoice": _(
+            "CODE:NUMBER, a 10- or 12-digit invoice code and the 8-digit invoice number, "
+            "e.g. 3100191130:01234567; or the 20-digit number of a digital e-invoice"
+        ),
+        "receivable_contract": _("DEBTOR_USCC:CONTRACT, e.g. 91310000MA1FL0XXXX:HT-2026-001"),
+    }
     example = {
         "debtor": {
             "name": "深圳新材科技有限公司",

@@ -129,6 +129,14 @@ class WarehouseReceipt(CollateralKind):
     stale_hard_limit_days = 90
     marked_to_market = True
 
+    scheme_formats = {
+        "warehouse_receipt": _(
+            "ISSUER:NUMBER, e.g. QDPORT:WR-2026-000815; the receipt number alone matches it "
+            "under any issuer"
+        ),
+        "warehouse_lot": _("WAREHOUSE:LOT, e.g. QD-PORT-3:LOT-17"),
+    }
+
     def identity_keys(self, attributes: dict[str, Any]) -> list[IdentityKey]:
         keys = [
             pair_key("warehouse_receipt", attributes["issuer_code"], attributes["receipt_number"])
@@ -143,6 +151,12 @@ class WarehouseReceipt(CollateralKind):
         if not (left and colon and right):
             return []
         return [pair_key(scheme, left, right) for scheme in self.schemes]
+
+    def partial_lookup_keys(self, identifier: str) -> list[IdentityKey]:
+        number = fold_identifier(identifier)
+        if not number or ":" in number:
+            return []
+        return [IdentityKey("warehouse_receipt", f":{number}")]
 
     def describe(self, attributes: dict[str, Any]) -> str:
         return _(

@@ -178,6 +178,7 @@ strings. Lists are paginated (`?page=`, 50 per page). Messages follow `Accept-La
     # alert enums share field names ("kind", "status") with the registry's
     "ENUM_NAME_OVERRIDES": {
         "AlertKindEnum": "registry.alerts.choices.AlertKind",
+        "CollateralKindEnum": "collateral.kinds.collateral_kind_choices",
         "AlertStatusEnum": "registry.alerts.choices.AlertStatus",
         "AlertSeverityEnum": "registry.alerts.choices.AlertSeverity",
     },

@@ -2,7 +2,12 @@ from registry.models.audit import AuditRecord
 from registry.models.ledger import LedgerEvent, LedgerHead
 from registry.models.organizations import ApiKey, Organization, User
 from registry.models.registrations import CollateralItem, Counter, IdentityKeyEntry, Registration
-from registry.models.search import IdempotencyRecord, SearchCertificate, SearchLog
+from registry.models.search import (
+    IdempotencyRecord,
+    RegistrationCertificate,
+    SearchCertificate,
+    SearchLog,
+)
 
 __all__ = [
     "ApiKey",
@@ -15,6 +20,7 @@ __all__ = [
     "LedgerHead",
     "Organization",
     "Registration",
+    "RegistrationCertificate",
     "SearchCertificate",
     "SearchLog",
     "User",

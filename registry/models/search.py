@@ -4,7 +4,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from registry.choices import CertificateFormat, SearchPurpose
+from registry.models.ledger import LedgerEvent
 from registry.models.organizations import Organization
+from registry.models.registrations import Registration
 
 
 class SearchLog(models.Model):
@@ -13,6 +16,9 @@ class SearchLog(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     actor = models.CharField(_("actor"), max_length=100)
     query = models.JSONField(_("query"))
+    purpose = models.CharField(
+        _("purpose"), max_length=20, choices=SearchPurpose.choices, blank=True
+    )
     result_count = models.PositiveIntegerField(_("result count"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
 
@@ -26,9 +32,20 @@ class SearchLog(models.Model):
 
 
 class SearchCertificate(models.Model):
-    """A stored, signed snapshot of one search; never changed after it is issued."""
+    """A stored, signed snapshot of one search; never changed after it is issued.
+
+    From format 2 on, ``document`` is the certificate exactly as the API returns it, minus
+    ``digest`` and ``signature``: what is signed is what anyone holding it can re-hash.
+    Format-1 certificates keep their fields and their recipe (see ``docs/certificates.md``).
+    """
 
     number = models.CharField(_("certificate number"), max_length=16, unique=True)
+    format_version = models.PositiveSmallIntegerField(
+        _("format version"), choices=CertificateFormat.choices, default=CertificateFormat.V1
+    )
+    document = models.JSONField(_("document"), null=True, blank=True)
+    as_of = models.DateTimeField(_("as of"), null=True, blank=True)
+    verification_code = models.CharField(_("verification code"), max_length=24, blank=True)
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="search_certificates"
     )
@@ -69,3 +86,34 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id}:{self.key}"
+
+
+class RegistrationCertificate(models.Model):
+    """The signed certificate (登记证明) of one registration event; never changed.
+
+    ``document`` is the certificate as the API returns it, minus ``digest`` and ``signature``
+    (format 2, the same recipe as search certificates).
+    """
+
+    number = models.CharField(_("certificate number"), max_length=16, unique=True)
+    registration = models.ForeignKey(
+        Registration, on_delete=models.PROTECT, related_name="certificates"
+    )
+    event = models.OneToOneField(LedgerEvent, on_delete=models.PROTECT, related_name="certificate")
+    issued_at = models.DateTimeField(_("issued at"))
+    format_version = models.PositiveSmallIntegerField(
+        _("format version"), choices=CertificateFormat.choices, default=CertificateFormat.V2
+    )
+    document = models.JSONField(_("document"))
+    digest = models.CharField(_("digest"), max_length=64)
+    signature = models.TextField(_("signature"))
+    key_id = models.CharField(_("signing key id"), max_length=64)
+    verification_code = models.CharField(_("verification code"), max_length=24)
+
+    class Meta:
+        verbose_name = _("registration certificate")
+        verbose_name_plural = _("registration certificates")
+        ordering = ["-issued_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.number

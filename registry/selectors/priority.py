@@ -9,9 +9,13 @@ from datetime import datetime
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from collateral.kinds.base import IdentityKey
+from registry.exceptions import InvalidInput
 from registry.models import IdentityKeyEntry, Registration
+from registry.selectors.as_of import entries_live_at_q, live_at
+from registry.selectors.identifiers import identifier_resolve, lookup_q
 
 # Keeps each IN list well under every backend's bound-parameter limit.
 CHUNK = 900
@@ -103,6 +107,77 @@ def conflicts_for_keys(
     return sorted(conflicts.values(), key=lambda c: (c.effective_at, c.rank, c.registration.number))
 
 
-def priority_ranking(key: IdentityKey, *, now: datetime | None = None) -> list[RankedEntry]:
-    """The active registrations on one identity key, rank 1 first."""
-    return rank_entries(live_entries_for_keys([key], now=now)).get(key, [])
+def priority_ranking(
+    key: IdentityKey, *, now: datetime | None = None, as_of: datetime | None = None
+) -> list[RankedEntry]:
+    """The active registrations on one identity key, rank 1 first (as it stood at ``as_of``)."""
+    if as_of is None:
+        return rank_entries(live_entries_for_keys([key], now=now)).get(key, [])
+    entries = list(
+        IdentityKeyEntry.objects.filter(
+            entries_live_at_q(as_of), scheme=key.scheme, value=key.value
+        ).select_related("registration__secured_party")
+    )
+    return rank_entries(live_at(entries, as_of)).get(key, [])
+
+
+@dataclass
+class PriorityAnswer:
+    """The key a priority query ranked on and its ranking."""
+
+    kind: str
+    scheme: str
+    identifier: str
+    ranking: list[RankedEntry]
+    as_of: datetime | None = None
+
+
+def priority_query(
+    *, identifier: str, kind: str, scheme: str = "", as_of: datetime | None = None
+) -> PriorityAnswer:
+    """Resolve ``identifier`` to the key it denotes (a unit number by its form, a bare receipt
+    number to the one stored receipt it names) and rank the registrations on it."""
+    key = identifier_resolve(identifier=identifier, kind=kind, scheme=scheme)[0]
+    identity_key = key.identity_key
+    if key.partial:
+        values = sorted(
+            set(IdentityKeyEntry.objects.filter(lookup_q([key])).values_list("value", flat=True))
+        )
+        if len(values) > 1:
+            raise InvalidInput(
+                extra={
+                    "identifier": [
+                        _(
+                            "Receipt number %(number)s is registered under several issuers "
+                            "(%(keys)s): give it as ISSUER:NUMBER."
+                        )
+                        % {"number": key.shown_value, "keys": ", ".join(values)}
+                    ]
+                }
+            )
+        if not values:
+            return PriorityAnswer(kind, key.scheme, key.shown_value, [], as_of)
+        identity_key = IdentityKey(key.scheme, values[0])
+    ranking = priority_ranking(identity_key, as_of=as_of)
+    return PriorityAnswer(kind, identity_key.scheme, identity_key.value, ranking, as_of)
+
+
+def conflicts_for_identifiers(
+    identifiers: list[dict[str, str]], *, now: datetime | None = None
+) -> list[Conflict]:
+    """Active registrations on typed identifiers (``{"identifier", "kind"?, "scheme"?}``),
+    resolved as a search resolves them; a bare receipt number checks every issuer's."""
+    now = now or timezone.now()
+    keys: set[IdentityKey] = set()
+    for typed in identifiers:
+        for key in identifier_resolve(
+            identifier=typed["identifier"],
+            kind=typed.get("kind", ""),
+            scheme=typed.get("scheme", ""),
+        ):
+            if key.partial:
+                stored = IdentityKeyEntry.objects.filter(lookup_q([key]), live_entries_q(now))
+                keys.update(IdentityKey(s, v) for s, v in stored.values_list("scheme", "value"))
+            else:
+                keys.add(key.identity_key)
+    return conflicts_for_keys(keys, now=now)

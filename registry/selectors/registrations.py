@@ -65,7 +65,7 @@ def registration_history(*, number: str, organization: Organization) -> History:
     registration = registration_get(number=number)
     events = (
         LedgerEvent.objects.filter(registration=registration)
-        .select_related("registration")
+        .select_related("registration", "certificate")
         .order_by("sequence")
     )
     return History(

@@ -26,6 +26,7 @@ from registry.models import CollateralItem, IdentityKeyEntry, LedgerHead, Regist
 from registry.periods import MAX_YEARS, Period
 from registry.selectors.priority import Conflict, conflicts_for_keys
 from registry.selectors.similar import fold_lookalikes
+from registry.services.certificates import registration_certificate_issue
 from registry.services.ledger import counter_next, ledger_append, ledger_lock, ledger_now
 
 UNSET: Any = object()
@@ -156,7 +157,7 @@ def registration_create(
     registration.save(force_insert=True)
     sequence = head.last_sequence + 1
     rows = _write_items(registration=registration, items=items, effective_at=now, sequence=sequence)
-    ledger_append(
+    event = ledger_append(
         head,
         registration=registration,
         event=LedgerEventType.REGISTERED,
@@ -176,6 +177,7 @@ def registration_create(
         },
     )
     dispatch.registrations_changed([registration.pk])
+    registration_certificate_issue(registration=registration, event=event)
     return RegistrationResult(registration=registration, conflicts=conflicts)
 
 
@@ -280,7 +282,7 @@ def registration_amend(
     )
     registration.full_clean(exclude=["secured_party"], validate_unique=False)
     registration.save()
-    ledger_append(
+    event = ledger_append(
         head,
         registration=registration,
         event=LedgerEventType.AMENDED,
@@ -296,6 +298,7 @@ def registration_amend(
             "conflicts": _conflict_payload(conflicts),
         },
     )
+    registration_certificate_issue(registration=registration, event=event)
     if add_items or remove_item_ids:
         dispatch.registrations_changed([registration.pk])
     return RegistrationResult(registration=registration, conflicts=conflicts)
@@ -324,7 +327,7 @@ def registration_extend(*, actor: Actor, number: str, period: Period) -> Registr
     IdentityKeyEntry.objects.filter(registration=registration).update(
         expires_at=registration.expires_at
     )
-    ledger_append(
+    event = ledger_append(
         head,
         registration=registration,
         event=LedgerEventType.EXTENDED,
@@ -335,6 +338,7 @@ def registration_extend(*, actor: Actor, number: str, period: Period) -> Registr
             "expires_at": {"from": previous, "to": registration.expires_at},
         },
     )
+    registration_certificate_issue(registration=registration, event=event)
     return registration
 
 
@@ -351,7 +355,7 @@ def registration_discharge(*, actor: Actor, number: str) -> Registration:
     IdentityKeyEntry.objects.filter(registration=registration, released_at__isnull=True).update(
         released_at=now
     )
-    ledger_append(
+    event = ledger_append(
         head,
         registration=registration,
         event=LedgerEventType.DISCHARGED,
@@ -360,6 +364,7 @@ def registration_discharge(*, actor: Actor, number: str) -> Registration:
         payload={},
     )
     dispatch.registrations_changed([registration.pk])
+    registration_certificate_issue(registration=registration, event=event)
     return registration
 
 

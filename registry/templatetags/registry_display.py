@@ -1,10 +1,13 @@
-"""Template filters for showing stored JSON snapshots (search certificates) to people."""
+"""Template filters for showing stored JSON snapshots (certificates) to people by labels."""
 
 from django import template
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 
-from registry.choices import MatchType, RegistrationStatus
+from collateral.kinds.base import all_kinds
+from collateral.resolution import scheme_catalogue
+from registry.choices import LedgerEventType, MatchType, RegistrationStatus, SearchPurpose
 
 register = template.Library()
 
@@ -26,3 +29,36 @@ def status_label(value: str) -> str:
 @register.filter
 def match_label(value: str) -> str:
     return MatchType(value).label if value in MatchType.values else value
+
+
+@register.filter
+def event_label(value: str) -> str:
+    return LedgerEventType(value).label if value in LedgerEventType.values else value
+
+
+@register.filter
+def kind_label(value: str) -> str:
+    kind = all_kinds().get(value)
+    return kind.label if kind is not None else value
+
+
+@register.filter
+def scheme_label(value: str) -> str:
+    info = scheme_catalogue().get(value)
+    return info.label if info is not None else value
+
+
+@register.filter
+def purpose_label(value: str) -> str:
+    return SearchPurpose(value).label if value in SearchPurpose.values else value
+
+
+@register.filter
+def how_label(value: str) -> str:
+    labels = {
+        "exact": _("exact"),
+        "lookalike": _("look-alike characters"),
+        "one_edit": _("one character different"),
+        "similar_name": _("similar name"),
+    }
+    return labels.get(value, value)

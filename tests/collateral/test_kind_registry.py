@@ -105,3 +105,9 @@ def test_identity_keys_use_only_declared_schemes(code, validate_item):
     for key in keys:
         # what a search for the stored value finds includes the key itself
         assert key in kind.lookup_keys(key.value), key
+
+
+def test_every_scheme_describes_its_format():
+    for kind in all_kinds().values():
+        assert set(kind.scheme_formats) == set(kind.schemes)
+        assert all(str(text) for text in kind.scheme_formats.values())

@@ -9,10 +9,10 @@ from rest_framework import serializers
 
 from collateral.kinds.base import all_kinds
 from collateral.serializers import ExternalRegistrationSerializer
-from registry.api.fields import TIMESTAMP
 from registry.exceptions import InvalidInput
 from registry.items import ItemInput, items_validate
 from registry.models import CollateralItem
+from registry.notices import item_document
 
 
 class IdentifierSerializer(serializers.Serializer):
@@ -112,14 +112,4 @@ class CollateralItemField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_representation(self, item: CollateralItem) -> dict[str, Any]:
-        keys = getattr(item, "key_list", None)
-        if keys is None:
-            keys = list(item.identity_keys.order_by("id"))
-        return {
-            "id": item.pk,
-            "kind": item.kind,
-            **item.attributes,
-            "external_registration": item.external_registration,
-            "identifiers": [{"scheme": k.scheme, "value": k.value} for k in keys],
-            "effective_at": TIMESTAMP.to_representation(item.effective_at),
-        }
+        return item_document(item)

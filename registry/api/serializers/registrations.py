@@ -4,22 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from collateral.grantors import mask_id_number
+from collateral.kinds.base import kind_choices
+from collateral.resolution import scheme_choices, schemes_description
 from collateral.serializers import GrantorSerializer
-from registry.api.fields import TIMESTAMP, currency_field, money_field
+from registry.api.fields import currency_field, money_field
 from registry.api.serializers.collateral import (
     ITEM_OUTPUT_LIST_SCHEMA,
-    CollateralItemField,
     CollateralListField,
+    IdentifierSerializer,
 )
 from registry.choices import OnConflict
 from registry.exceptions import InvalidInput
 from registry.models import LedgerEvent, Registration
+from registry.notices import notice_document, search_result_document
 from registry.periods import MAX_MONTHS, MAX_YEARS, Period
+
+MONEY = money_field()
 
 
 def years_field(**kwargs) -> serializers.IntegerField:
@@ -100,8 +105,26 @@ class ExtensionSerializer(PeriodMixin, serializers.Serializer):
         return {"period": self.period_from(attrs)}
 
 
+class TypedIdentifierSerializer(serializers.Serializer):
+    identifier = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=kind_choices(), required=False)
+    scheme = serializers.ChoiceField(
+        choices=scheme_choices(), required=False, help_text=schemes_description()
+    )
+
+
 class ConflictCheckSerializer(serializers.Serializer):
-    collateral = CollateralListField()
+    """Either full ``collateral`` items, or bare ``identifiers`` resolved as a search would."""
+
+    collateral = CollateralListField(required=False)
+    identifiers = TypedIdentifierSerializer(many=True, required=False)
+
+    def validate(self, attrs):
+        if bool(attrs.get("collateral")) == bool(attrs.get("identifiers")):
+            raise serializers.ValidationError(
+                {"collateral": [_("Give either collateral or identifiers.")]}
+            )
+        return attrs
 
 
 class GrantorOutSerializer(serializers.Serializer):
@@ -144,42 +167,31 @@ class NoticeSerializer(serializers.ModelSerializer):
         organization = self.context.get("organization")
         return organization is not None and organization.pk == registration.secured_party_id
 
-    def get_status(self, registration: Registration) -> str:
+    # The methods below only describe the schema: the notice itself is built by
+    # registry.notices, which the certificates sign too.
+    def get_status(self, registration: Registration) -> str:  # pragma: no cover - schema only
         return registration.current_status(self.context.get("now"))
 
     @extend_schema_field(GrantorOutSerializer)
-    def get_grantor(self, registration: Registration) -> dict[str, str]:
-        id_number = registration.grantor_id_number
-        if not self._is_owner(registration):
-            id_number = mask_id_number(registration.grantor_id_type, id_number)
-        return {
-            "name": registration.grantor_name,
-            "id_type": registration.grantor_id_type,
-            "id_number": id_number,
-        }
+    def get_grantor(self, registration: Registration) -> dict[str, str]:  # pragma: no cover
+        raise NotImplementedError
 
     @extend_schema_field(ITEM_OUTPUT_LIST_SCHEMA)
-    def get_collateral(self, registration: Registration) -> list[dict[str, Any]]:
-        items = getattr(registration, "current_items", None)
-        if items is None:
-            items = list(registration.items.filter(removed_at__isnull=True))
-        field = CollateralItemField()
-        return [field.to_representation(item) for item in items]
+    def get_collateral(
+        self, registration: Registration
+    ) -> list[dict[str, Any]]:  # pragma: no cover
+        raise NotImplementedError
 
     @extend_schema_field(EventSummarySerializer(many=True))
-    def get_events(self, registration: Registration) -> list[dict[str, Any]]:
-        events = getattr(registration, "event_list", None)
-        if events is None:
-            events = list(registration.events.order_by("sequence"))
-        # Built by hand: a serializer per registration would rebuild its fields every time.
-        return [
-            {
-                "sequence": e.sequence,
-                "event": e.event,
-                "occurred_at": TIMESTAMP.to_representation(e.occurred_at),
-            }
-            for e in events
-        ]
+    def get_events(self, registration: Registration) -> list[dict[str, Any]]:  # pragma: no cover
+        raise NotImplementedError
+
+    def to_representation(self, registration: Registration) -> dict[str, Any]:
+        return notice_document(
+            registration,
+            organization=self.context.get("organization"),
+            now=self.context.get("now") or timezone.now(),
+        )
 
 
 class RegistrationSerializer(NoticeSerializer):
@@ -207,6 +219,13 @@ class RegistrationSerializer(NoticeSerializer):
 
     def to_representation(self, registration: Registration) -> dict[str, Any]:
         data = super().to_representation(registration)
+        if self._is_owner(registration):
+            amount = registration.secured_amount
+            data["secured_amount"] = None if amount is None else MONEY.to_representation(amount)
+            data["currency"] = registration.currency
+            data["loan_reference"] = registration.loan_reference
+            data["description"] = registration.description
+        data["conflicts"] = self.get_conflicts(registration)
         if not self._is_owner(registration):
             for name in self.PRIVATE:
                 data.pop(name, None)
@@ -215,23 +234,48 @@ class RegistrationSerializer(NoticeSerializer):
         return data
 
 
+class KeyMatchSerializer(serializers.Serializer):
+    """Why one result matched: the query's normalized value, the stored value and how."""
+
+    scheme = serializers.CharField(required=False, help_text=_("The identity-key scheme."))
+    field = serializers.CharField(
+        required=False, help_text=_("For a match on a registration field (number, grantor).")
+    )
+    query = serializers.CharField(help_text=_("The searched value, normalized."))
+    stored = serializers.CharField(help_text=_("The value as registered."))
+    how = serializers.ChoiceField(
+        choices=["exact", "lookalike", "one_edit", "similar_name"],
+        help_text=_(
+            "exact: equal once normalized (partial: a receipt number matched under any "
+            "issuer); lookalike: equal once O/0, I/L/1, Z/2, S/5, B/8 are folded (see "
+            "folded); one_edit: one character different (see edit)."
+        ),
+    )
+    partial = serializers.BooleanField(required=False)
+    folded = serializers.ListField(child=serializers.DictField(), required=False)
+    edit = serializers.DictField(required=False)
+
+
 class SearchResultSerializer(NoticeSerializer):
-    """A notice found by a search, marked ``exact`` or ``similar``."""
+    """A notice found by a search, marked ``exact`` or ``similar``, with why it matched."""
 
     match = serializers.ChoiceField(choices=["exact", "similar"])
     matched = serializers.SerializerMethodField()
+    match_details = KeyMatchSerializer(many=True, read_only=True)
 
     class Meta(NoticeSerializer.Meta):
-        fields = [*NoticeSerializer.Meta.fields, "match", "matched"]
+        fields = [*NoticeSerializer.Meta.fields, "match", "matched", "match_details"]
 
+    @extend_schema_field(IdentifierSerializer(many=True))
     def get_matched(self, hit) -> list[dict[str, str]]:
         return [k.as_dict() for k in hit.matched]
 
     def to_representation(self, hit) -> dict[str, Any]:
-        data = NoticeSerializer(hit.registration, context=self.context).data
-        data["match"] = hit.match
-        data["matched"] = self.get_matched(hit)
-        return data
+        return search_result_document(
+            hit,
+            organization=self.context.get("organization"),
+            now=self.context.get("now") or timezone.now(),
+        )
 
 
 class LedgerEventSerializer(serializers.ModelSerializer):
@@ -242,6 +286,9 @@ class LedgerEventSerializer(serializers.ModelSerializer):
     payload = serializers.JSONField(allow_null=True)
     hash = serializers.CharField(allow_null=True)
     prev_hash = serializers.CharField(allow_null=True)
+    certificate_number = serializers.SerializerMethodField(
+        help_text=_("The registration certificate (登记证明) of this event, RC-YYYY-NNNNNNNN.")
+    )
 
     class Meta:
         model = LedgerEvent
@@ -254,6 +301,7 @@ class LedgerEventSerializer(serializers.ModelSerializer):
             "payload",
             "prev_hash",
             "hash",
+            "certificate_number",
         ]
 
     PRIVATE = ("payload", "actor", "hash", "prev_hash")
@@ -263,3 +311,7 @@ class LedgerEventSerializer(serializers.ModelSerializer):
         if not self.context.get("full", False):
             data.update(dict.fromkeys(self.PRIVATE))
         return data
+
+    def get_certificate_number(self, event: LedgerEvent) -> str | None:
+        certificate = getattr(event, "certificate", None)
+        return certificate.number if certificate is not None else None

@@ -23,7 +23,7 @@ from registry.api.serializers.registrations import (
 )
 from registry.filters import RegistrationFilter
 from registry.models import Registration
-from registry.selectors.priority import conflicts_for_keys
+from registry.selectors.priority import conflicts_for_identifiers, conflicts_for_keys
 from registry.selectors.registrations import (
     registration_get,
     registration_history,
@@ -187,6 +187,11 @@ class ConflictCheckView(APIView):
     def post(self, request):
         serializer = ConflictCheckSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        keys = {key for item in serializer.validated_data["collateral"] for key in item.keys}
-        conflicts = conflicts_for_keys(keys)
+        data = serializer.validated_data
+        if data.get("identifiers"):
+            conflicts = conflicts_for_identifiers(data["identifiers"])
+        else:
+            conflicts = conflicts_for_keys(
+                {key for item in data["collateral"] for key in item.keys}
+            )
         return Response({"conflicts": ConflictSerializer(conflicts, many=True).data})

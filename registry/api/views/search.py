@@ -1,45 +1,74 @@
-"""Search, priority and signed search certificates."""
+"""Search and priority (certificates: views/certificates.py)."""
 
 from __future__ import annotations
 
-from django.shortcuts import render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from collateral.kinds.base import all_kinds, get_kind, kind_choices
-from registry import signing
+from collateral.kinds.base import all_kinds, kind_choices
+from collateral.resolution import scheme_choices, schemes_description
 from registry.actors import actor_from_request
+from registry.api.examples import PRIORITY_EXAMPLE, SEARCH_RESPONSE_EXAMPLE
 from registry.api.serializers.registrations import SearchResultSerializer, SecuredPartySerializer
-from registry.exceptions import InvalidInput, NotFound
-from registry.models import SearchCertificate
-from registry.selectors.priority import priority_ranking
-from registry.selectors.search import SearchQuery
+from registry.choices import SearchPurpose
+from registry.models import SearchLog
+from registry.notices import timestamp
+from registry.selectors.priority import priority_query
+from registry.selectors.search import SearchQuery, search_log_of
 from registry.services.search import (
-    search_certificate_issue,
-    search_certificate_verify,
     search_perform,
 )
 
 
 class SearchQuerySerializer(serializers.Serializer):
-    """One of ``identifier`` (optionally with ``kind``), ``grantor_id`` or ``grantor_name``."""
+    """One of ``identifier`` (optionally with ``kind`` or ``scheme``), ``grantor_id``,
+    ``grantor_name`` or ``registration_number``; optionally ``as_of`` and ``purpose``."""
+
+    CRITERIA = ("identifier", "grantor_id", "grantor_name", "registration_number")
 
     identifier = serializers.CharField(required=False, max_length=200, trim_whitespace=True)
     kind = serializers.ChoiceField(choices=kind_choices(), required=False)
+    scheme = serializers.ChoiceField(
+        choices=scheme_choices(), required=False, help_text=schemes_description()
+    )
     grantor_id = serializers.CharField(required=False, max_length=64)
     grantor_name = serializers.CharField(required=False, max_length=200)
+    registration_number = serializers.CharField(required=False, max_length=20)
     include_inactive = serializers.BooleanField(required=False, default=False)
+    as_of = serializers.DateTimeField(
+        required=False, help_text=_("Answer as the registry stood at this moment.")
+    )
+    purpose = serializers.ChoiceField(
+        choices=SearchPurpose.choices, required=False, help_text=_("Why you search (查询原因).")
+    )
+
+    def validate_as_of(self, value):
+        if value > timezone.now():
+            raise serializers.ValidationError(_("as_of cannot be in the future."))
+        return value
 
     def validate(self, attrs):
-        given = [f for f in ("identifier", "grantor_id", "grantor_name") if attrs.get(f)]
+        given = [f for f in self.CRITERIA if attrs.get(f)]
         if len(given) != 1:
             raise serializers.ValidationError(
-                {"identifier": [_("Give exactly one of identifier, grantor_id or grantor_name.")]}
+                {
+                    "identifier": [
+                        _(
+                            "Give exactly one of identifier, grantor_id, grantor_name or "
+                            "registration_number."
+                        )
+                    ]
+                }
+            )
+        if (attrs.get("kind") or attrs.get("scheme")) and not attrs.get("identifier"):
+            raise serializers.ValidationError(
+                {"kind": [_("kind and scheme narrow an identifier search only.")]}
             )
         if attrs.get("grantor_name") and len(attrs["grantor_name"].strip()) < 2:
             raise serializers.ValidationError({"grantor_name": [_("Give at least 2 characters.")]})
@@ -52,17 +81,30 @@ class SearchQuerySerializer(serializers.Serializer):
 SEARCH_PARAMETERS = [
     OpenApiParameter("identifier", OpenApiTypes.STR, description=_("A collateral identifier.")),
     OpenApiParameter("kind", OpenApiTypes.STR, enum=list(all_kinds()), description=_("Kind.")),
+    OpenApiParameter(
+        "scheme", OpenApiTypes.STR, enum=scheme_choices(), description=schemes_description()
+    ),
     OpenApiParameter("grantor_id", OpenApiTypes.STR, description=_("Grantor USCC or ID number.")),
     OpenApiParameter("grantor_name", OpenApiTypes.STR, description=_("Grantor name (fuzzy).")),
     OpenApiParameter(
+        "registration_number", OpenApiTypes.STR, description=_("A registration number.")
+    ),
+    OpenApiParameter(
         "include_inactive", OpenApiTypes.BOOL, description=_("Add expired and discharged.")
     ),
+    OpenApiParameter(
+        "as_of",
+        OpenApiTypes.DATETIME,
+        description=_("The registry as it stood at this moment (ledger and index times)."),
+    ),
+    OpenApiParameter("purpose", OpenApiTypes.STR, enum=SearchPurpose.values),
 ]
 
 
-def _context(request) -> dict:
+def _context(request, query: SearchQuery | None = None) -> dict:
     actor = actor_from_request(request)
-    return {"organization": actor.organization if actor else None, "now": timezone.now()}
+    now = query.as_of if query is not None and query.as_of is not None else timezone.now()
+    return {"organization": actor.organization if actor else None, "now": now}
 
 
 class SearchView(APIView):
@@ -73,15 +115,27 @@ class SearchView(APIView):
         parameters=SEARCH_PARAMETERS,
         responses=inline_serializer(
             "SearchResponse",
-            {"count": serializers.IntegerField(), "results": SearchResultSerializer(many=True)},
+            {
+                "count": serializers.IntegerField(),
+                "as_of": serializers.DateTimeField(allow_null=True),
+                "results": SearchResultSerializer(many=True),
+            },
         ),
+        examples=[SEARCH_RESPONSE_EXAMPLE],
     )
     def get(self, request):
         params = SearchQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        hits = search_perform(actor=actor_from_request(request), query=params.to_query())
-        results = SearchResultSerializer(hits, many=True, context=_context(request)).data
-        return Response({"count": len(results), "results": results})
+        query = params.to_query()
+        hits = search_perform(actor=actor_from_request(request), query=query)
+        results = SearchResultSerializer(hits, many=True, context=_context(request, query)).data
+        return Response(
+            {
+                "count": len(results),
+                "as_of": timestamp(query.as_of),
+                "results": results,
+            }
+        )
 
 
 class PriorityEntrySerializer(serializers.Serializer):
@@ -94,7 +148,13 @@ class PriorityEntrySerializer(serializers.Serializer):
 class PriorityQuerySerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=kind_choices())
     identifier = serializers.CharField(max_length=200)
-    scheme = serializers.CharField(required=False, max_length=40)
+    scheme = serializers.ChoiceField(choices=scheme_choices(), required=False)
+    as_of = serializers.DateTimeField(required=False)
+
+    def validate_as_of(self, value):
+        if value > timezone.now():
+            raise serializers.ValidationError(_("as_of cannot be in the future."))
+        return value
 
 
 class PriorityView(APIView):
@@ -106,7 +166,15 @@ class PriorityView(APIView):
             OpenApiParameter("kind", OpenApiTypes.STR, required=True, enum=list(all_kinds())),
             OpenApiParameter("identifier", OpenApiTypes.STR, required=True),
             OpenApiParameter(
-                "scheme", OpenApiTypes.STR, description=_("Which key, when the text fits several.")
+                "scheme",
+                OpenApiTypes.STR,
+                enum=scheme_choices(),
+                description=_("Which key, when the text fits several.")
+                + "\n"
+                + schemes_description(),
+            ),
+            OpenApiParameter(
+                "as_of", OpenApiTypes.DATETIME, description=_("Priority as it stood then.")
             ),
         ],
         responses=inline_serializer(
@@ -114,169 +182,52 @@ class PriorityView(APIView):
             {
                 "kind": serializers.CharField(),
                 "identifier": serializers.CharField(),
-                "scheme": serializers.CharField(),
+                "scheme": serializers.ChoiceField(choices=scheme_choices()),
+                "as_of": serializers.DateTimeField(allow_null=True),
                 "ranking": PriorityEntrySerializer(many=True),
             },
         ),
+        examples=[PRIORITY_EXAMPLE],
     )
     def get(self, request):
         params = PriorityQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        kind_code = params.validated_data["kind"]
-        keys = get_kind(kind_code).lookup_keys(params.validated_data["identifier"])
-        scheme = params.validated_data.get("scheme")
-        if scheme:
-            keys = [k for k in keys if k.scheme == scheme]
-        if not keys:
-            raise InvalidInput(
-                extra={"identifier": [_("Not a valid identifier of this kind of collateral.")]}
-            )
-        key = keys[0]
-        ranking = priority_ranking(key)
+        answer = priority_query(**params.validated_data)
         return Response(
             {
-                "kind": kind_code,
-                "identifier": key.value,
-                "scheme": key.scheme,
-                "ranking": PriorityEntrySerializer(ranking, many=True).data,
+                "kind": answer.kind,
+                "identifier": answer.identifier,
+                "scheme": answer.scheme,
+                "as_of": timestamp(answer.as_of),
+                "ranking": PriorityEntrySerializer(answer.ranking, many=True).data,
             }
         )
 
 
-class SearchCertificateSerializer(serializers.ModelSerializer):
-    certificate_number = serializers.CharField(source="number")
-    organization = SecuredPartySerializer()
-
+class SearchLogEntrySerializer(serializers.ModelSerializer):
     class Meta:
-        model = SearchCertificate
-        fields = [
-            "certificate_number",
-            "organization",
-            "issued_at",
-            "query",
-            "results",
-            "digest",
-            "signature",
-            "key_id",
-        ]
+        model = SearchLog
+        fields = ["id", "created_at", "actor", "query", "purpose", "result_count"]
 
 
-def _own_certificate(request, number: str) -> SearchCertificate:
-    actor = actor_from_request(request)
-    certificate = (
-        SearchCertificate.objects.select_related("organization")
-        .filter(number=number, organization=actor.organization)
-        .first()
-    )
-    if certificate is None:
-        raise NotFound()
-    return certificate
+class SearchLogView(ListAPIView):
+    """The caller's organization's own searches, newest first (nobody else's)."""
 
-
-class SearchCertificateCreateView(APIView):
-    """Search and keep a signed snapshot of the result (查询证明)."""
-
-    read_only_post = True
+    serializer_class = SearchLogEntrySerializer
 
     @extend_schema(
-        summary="Issue a search certificate",
-        request=SearchQuerySerializer,
-        responses={201: SearchCertificateSerializer},
+        summary="Your organization's search log",
+        parameters=[
+            OpenApiParameter("purpose", OpenApiTypes.STR, enum=SearchPurpose.values),
+        ],
     )
-    def post(self, request):
-        params = SearchQuerySerializer(data=request.data)
-        params.is_valid(raise_exception=True)
-        context = _context(request)
-        context["organization"] = None  # a certificate shows the public notice to anyone
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
-        def render_results(hits):
-            return SearchResultSerializer(hits, many=True, context=context).data
-
-        certificate = search_certificate_issue(
-            actor=actor_from_request(request),
-            query=params.to_query(),
-            render_results=render_results,
-        )
-        return Response(SearchCertificateSerializer(certificate).data, status=201)
-
-
-class SearchCertificateDetailView(APIView):
-    @extend_schema(summary="Read a search certificate", responses=SearchCertificateSerializer)
-    def get(self, request, number):
-        return Response(SearchCertificateSerializer(_own_certificate(request, number)).data)
-
-
-class SearchCertificateVerifyView(APIView):
-    @extend_schema(
-        summary="Re-check a certificate's digest and signature",
-        responses=inline_serializer(
-            "CertificateVerification",
-            {
-                "certificate_number": serializers.CharField(),
-                "digest_valid": serializers.BooleanField(),
-                "signature_valid": serializers.BooleanField(),
-                "valid": serializers.BooleanField(),
-                "key_id": serializers.CharField(),
-            },
-        ),
-    )
-    def get(self, request, number):
-        certificate = _own_certificate(request, number)
-        result = search_certificate_verify(certificate)
-        return Response(
-            {"certificate_number": certificate.number, **result, "key_id": certificate.key_id}
-        )
-
-
-class SearchCertificatePrintView(APIView):
-    """A printable page of the certificate in Chinese (default) or English (``?lang=en``)."""
-
-    @extend_schema(
-        summary="Printable HTML view of a certificate",
-        parameters=[OpenApiParameter("lang", OpenApiTypes.STR, enum=["zh-hans", "en"])],
-        responses={(200, "text/html"): OpenApiTypes.STR},
-    )
-    def get(self, request, number):
-        certificate = _own_certificate(request, number)
-        language = request.query_params.get("lang") or translation.get_language()
-        if language not in ("zh-hans", "en"):
-            language = "zh-hans"
-        with translation.override(language):
-            return render(
-                request,
-                "registry/search_certificate.html",
-                {
-                    "certificate": certificate,
-                    "verification": search_certificate_verify(certificate),
-                    "public_key_pem": signing.public_key_pem(),
-                    "language": language,
-                },
-            )
-
-
-class PublicKeyView(APIView):
-    """The Ed25519 public key that verifies search certificates offline."""
-
-    @extend_schema(
-        summary="Public key of the certificate signer",
-        responses=inline_serializer(
-            "SigningPublicKey",
-            {
-                "algorithm": serializers.CharField(),
-                "key_id": serializers.CharField(),
-                "public_key_pem": serializers.CharField(),
-                "signed_message": serializers.CharField(),
-            },
-        ),
-    )
-    def get(self, request):
-        return Response(
-            {
-                "algorithm": "Ed25519",
-                "key_id": signing.key_id(),
-                "public_key_pem": signing.public_key_pem(),
-                "signed_message": "the 32 bytes of the hex digest: sha256 of the canonical JSON "
-                "(sorted keys, no spaces, UTF-8) of {certificate_number, organization, "
-                "issued_at, query, results}",
-            }
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return SearchLog.objects.none()
+        return search_log_of(
+            organization=actor_from_request(self.request).organization,
+            purpose=self.request.query_params.get("purpose", ""),
         )

@@ -1,0 +1,86 @@
+"""The public notice of a registration as JSON: one builder for the API and the certificates.
+
+A search result, a search certificate and a registration certificate all show the same
+notice; building it here (not in an API serializer) lets the certificate services sign it
+without reaching up into the API layer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rest_framework.fields import DateTimeField
+
+from collateral.grantors import mask_id_number
+from registry.models import CollateralItem, Organization, Registration
+
+_TIMESTAMP = DateTimeField()
+
+
+def timestamp(value: datetime | None) -> str | None:
+    """An aware time as the API writes it (ISO 8601 in the service's time zone)."""
+    return None if value is None else _TIMESTAMP.to_representation(value)
+
+
+def item_document(item: CollateralItem) -> dict[str, Any]:
+    """One stored item: its id and kind, its kind's fields, identifiers, effective time."""
+    keys = getattr(item, "key_list", None)
+    if keys is None:
+        keys = list(item.identity_keys.order_by("id"))
+    return {
+        "id": item.pk,
+        "kind": item.kind,
+        **item.attributes,
+        "external_registration": item.external_registration,
+        "identifiers": [{"scheme": k.scheme, "value": k.value} for k in keys],
+        "effective_at": timestamp(item.effective_at),
+    }
+
+
+def notice_document(
+    registration: Registration, *, organization: Organization | None, now: datetime
+) -> dict[str, Any]:
+    """The notice fields any lender may read; the grantor's resident ID masked unless
+    ``organization`` is the secured party. ``now`` is the moment the status is read at."""
+    owner = organization is not None and organization.pk == registration.secured_party_id
+    id_number = registration.grantor_id_number
+    if not owner:
+        id_number = mask_id_number(registration.grantor_id_type, id_number)
+    items = getattr(registration, "current_items", None)
+    if items is None:
+        items = list(registration.items.filter(removed_at__isnull=True))
+    events = getattr(registration, "event_list", None)
+    if events is None:
+        events = list(registration.events.order_by("sequence"))
+    return {
+        "registration_number": registration.number,
+        "status": registration.current_status(now),
+        "registered_at": timestamp(registration.registered_at),
+        "expires_at": timestamp(registration.expires_at),
+        "discharged_at": timestamp(registration.discharged_at),
+        "secured_party": {
+            "code": registration.secured_party.code,
+            "name": registration.secured_party.name,
+        },
+        "grantor": {
+            "name": registration.grantor_name,
+            "id_type": registration.grantor_id_type,
+            "id_number": id_number,
+        },
+        "collateral": [item_document(item) for item in items],
+        "events": [
+            {"sequence": e.sequence, "event": e.event, "occurred_at": timestamp(e.occurred_at)}
+            for e in events
+        ],
+    }
+
+
+def search_result_document(hit: Any, *, organization: Organization | None, now: datetime) -> dict:
+    """A search hit: the notice, ``match`` (exact/similar), ``matched`` keys and why."""
+    return {
+        **notice_document(hit.registration, organization=organization, now=now),
+        "match": hit.match,
+        "matched": [k.as_dict() for k in hit.matched],
+        "match_details": hit.explanations,
+    }

@@ -1,0 +1,135 @@
+"""The registry as it stood at a past moment, derived from the ledger and the identity index.
+
+Nothing here is a copy: an index row was live at ``at`` when it had become effective by then
+and was not yet released (item removed or registration discharged), and its registration had
+not yet expired *as it stood then*. Extensions overwrite ``expires_at`` on the registration and
+its index rows, so the expiry at ``at`` is read from the ledger: the ``registered`` event's
+``expires_at``, moved by every ``extended`` event that had happened by then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.dateparse import parse_datetime
+
+from registry.choices import LedgerEventType, RegistrationStatus
+from registry.models import CollateralItem, IdentityKeyEntry, LedgerEvent, Registration
+
+
+def _period(payload: dict) -> relativedelta | None:
+    period = payload.get("period") or {}
+    if not period:
+        return None
+    return relativedelta(years=period.get("years", 0), months=period.get("months", 0))
+
+
+def expiry_as_of(registration_ids: Iterable[int], at: datetime) -> dict[int, datetime]:
+    """Each registration's ``expires_at`` as it stood at ``at`` (registered by then only).
+
+    Recomputed from the ledger as the services computed it: ``registered_at`` plus the
+    period, plus each extension's period in order (the payloads' own timestamps are only
+    kept to the millisecond, so they serve only when a period is missing).
+    """
+    ids = sorted(set(registration_ids))
+    expiry: dict[int, datetime] = {}
+    events = (
+        LedgerEvent.objects.filter(
+            registration_id__in=ids,
+            event__in=[LedgerEventType.REGISTERED, LedgerEventType.EXTENDED],
+            occurred_at__lte=at,
+        )
+        .order_by("sequence")
+        .values_list("registration_id", "event", "payload", "registration__registered_at")
+    )
+    for registration_id, event, payload, registered_at in events:
+        delta = _period(payload)
+        if event == LedgerEventType.REGISTERED:
+            base = registered_at
+            fallback = payload["expires_at"]
+        else:
+            base = expiry.get(registration_id)
+            fallback = payload["expires_at"]["to"]
+        if delta is not None and base is not None:
+            expiry[registration_id] = base + delta
+        else:
+            expiry[registration_id] = parse_datetime(fallback)
+    return expiry
+
+
+def entries_live_at_q(at: datetime) -> Q:
+    """Index rows effective by ``at`` and not released by then.
+
+    ``expires_at > at`` is a safe pre-filter: extensions only ever move the expiry later, so
+    a row whose current expiry is past ``at`` had expired by then too. The exact expiry at
+    ``at`` is checked with :func:`live_at` afterwards.
+    """
+    return Q(effective_at__lte=at, expires_at__gt=at) & (
+        Q(released_at__isnull=True) | Q(released_at__gt=at)
+    )
+
+
+def entries_current_at_q(at: datetime) -> Q:
+    """Index rows of items that were current at ``at``, whatever their registration's status."""
+    return Q(effective_at__lte=at) & (Q(item__removed_at__isnull=True) | Q(item__removed_at__gt=at))
+
+
+def live_at(entries: list[IdentityKeyEntry], at: datetime) -> list[IdentityKeyEntry]:
+    """The rows among ``entries`` whose registration had not expired at ``at``."""
+    expiry = expiry_as_of((e.registration_id for e in entries), at)
+    return [e for e in entries if e.registration_id in expiry and expiry[e.registration_id] > at]
+
+
+def registrations_active_at(queryset: QuerySet[Registration], at: datetime) -> list[int]:
+    """Ids of the registrations in ``queryset`` that were active at ``at``, oldest first."""
+    candidates = list(
+        queryset.filter(registered_at__lte=at, expires_at__gt=at)
+        .filter(Q(discharged_at__isnull=True) | Q(discharged_at__gt=at))
+        .order_by("registered_at", "id")
+        .values_list("id", flat=True)
+    )
+    expiry = expiry_as_of(candidates, at)
+    return [pk for pk in candidates if pk in expiry and expiry[pk] > at]
+
+
+def registrations_as_of(registration_ids: Iterable[int], at: datetime) -> dict[int, Registration]:
+    """The registrations as their notices read at ``at``: items current then, events up to
+    then, expiry and status as they stood. The instances are views: never save them."""
+    ids = sorted(set(registration_ids))
+    items = (
+        CollateralItem.objects.filter(effective_at__lte=at)
+        .filter(Q(removed_at__isnull=True) | Q(removed_at__gt=at))
+        .prefetch_related(
+            Prefetch(
+                "identity_keys",
+                queryset=IdentityKeyEntry.objects.order_by("id"),
+                to_attr="key_list",
+            )
+        )
+    )
+    events = LedgerEvent.objects.filter(occurred_at__lte=at).only(
+        "id", "registration_id", "sequence", "event", "occurred_at"
+    )
+    rows = (
+        Registration.objects.filter(pk__in=ids, registered_at__lte=at)
+        .select_related("secured_party")
+        .prefetch_related(
+            Prefetch("items", queryset=items.order_by("id"), to_attr="current_items"),
+            Prefetch("events", queryset=events.order_by("sequence"), to_attr="event_list"),
+        )
+    )
+    expiry = expiry_as_of(ids, at)
+    found: dict[int, Registration] = {}
+    for registration in rows:
+        registration.expires_at = expiry.get(registration.pk, registration.expires_at)
+        if registration.discharged_at is not None and registration.discharged_at <= at:
+            registration.status = RegistrationStatus.DISCHARGED
+        else:
+            registration.status = RegistrationStatus.ACTIVE  # expiry is derived from the time
+            registration.discharged_at = None
+        registration.as_of = at
+        found[registration.pk] = registration
+    return found

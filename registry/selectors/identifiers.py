@@ -1,0 +1,40 @@
+"""The registry's door to identifier resolution: typed text → keys → index rows.
+
+Every query that takes a typed identifier (search, priority, conflict checks, certificates)
+resolves it here, so they all agree on what the text can denote.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from collateral.resolution import LookupKey, UnresolvedIdentifier, resolve_identifier
+from registry.exceptions import InvalidInput
+from registry.models import IdentityKeyEntry
+
+
+def identifier_resolve(*, identifier: str, kind: str = "", scheme: str = "") -> list[LookupKey]:
+    """The keys ``identifier`` may denote; a 400 naming the accepted schemes if it fits none."""
+    try:
+        return resolve_identifier(identifier, kind=kind, scheme=scheme)
+    except UnresolvedIdentifier as exc:
+        raise InvalidInput(extra={exc.field: [exc.message]}) from None
+
+
+def lookup_q(keys: list[LookupKey]) -> Q:
+    """Index rows holding any of ``keys`` (a partial key: any value ending with it)."""
+    condition = Q(pk__in=[])
+    for key in keys:
+        if key.partial:
+            condition |= Q(scheme=key.scheme, value__endswith=key.value)
+        else:
+            condition |= Q(scheme=key.scheme, value=key.value)
+    return condition
+
+
+def matching_lookup(entry: IdentityKeyEntry, keys: list[LookupKey]) -> LookupKey | None:
+    """The first of ``keys`` an index row matches exactly, if any."""
+    for key in keys:
+        if key.scheme == entry.scheme and key.matches(entry.value):
+            return key
+    return None
