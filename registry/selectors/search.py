@@ -13,7 +13,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from collateral.choices import GrantorIdType
-from collateral.grantors import normalize_id_number
+from collateral.grantors import normalize_id_number, normalize_uscc
 from collateral.identifiers import IdentifierError, normalize_text
 from collateral.kinds.base import IdentityKey, all_kinds, get_kind
 from registry.choices import MatchType
@@ -110,6 +110,9 @@ def grantor_id_candidates(text: str) -> set[str]:
     for id_type in (GrantorIdType.USCC, GrantorIdType.RESIDENT_ID):
         with contextlib.suppress(IdentifierError):
             candidates.add(normalize_id_number(id_type, text))
+    # an early pilot USCC registered over its failed check character, with an override
+    with contextlib.suppress(IdentifierError):
+        candidates.add(normalize_uscc(text, verify_check_character=False))
     return {c for c in candidates if c}
 
 

@@ -30,6 +30,7 @@ def test_schemes_belong_to_one_kind_each():
         "cn_patent",
         "cn_trademark",
         "cn_copyright",
+        "cn_software_certificate",
         "warehouse_receipt",
         "warehouse_lot",
         "ear_tag",

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from collateral.fields import CurrencyField
 from collateral.grantors import mask_id_number
 from collateral.serializers import GrantorSerializer
 from registry.api.serializers.collateral import (
@@ -20,9 +21,6 @@ from registry.models import LedgerEvent, Registration
 from registry.services.registrations import Period
 
 TIMESTAMP = serializers.DateTimeField()
-CURRENCY = serializers.RegexField(
-    r"^[A-Z]{3}$", default="CNY", error_messages={"invalid": _("Use an ISO 4217 code, e.g. CNY.")}
-)
 
 
 def _money(**kwargs) -> serializers.DecimalField:
@@ -72,7 +70,7 @@ class RegistrationCreateSerializer(PeriodMixin, serializers.Serializer):
     period_years = serializers.IntegerField(min_value=1, max_value=30, required=False)
     period_months = serializers.IntegerField(min_value=1, max_value=360, required=False)
     secured_amount = _money(required=False, allow_null=True)
-    currency = CURRENCY
+    currency = CurrencyField(default="CNY")
     loan_reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
     description = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     on_conflict = serializers.ChoiceField(choices=OnConflict.choices, default=OnConflict.ACCEPT)
@@ -109,6 +107,16 @@ class GrantorOutSerializer(serializers.Serializer):
     name = serializers.CharField()
     id_type = serializers.CharField()
     id_number = serializers.CharField(help_text=_("Resident IDs are masked for other lenders."))
+    id_verified = serializers.BooleanField(
+        help_text=_(
+            "False for a unified social credit code registered over a failed check character "
+            "with a recorded override: the registry could not verify it."
+        )
+    )
+    check_override_reason = serializers.CharField(
+        required=False,
+        help_text=_("Why the unverified code was accepted; shown to the secured party only."),
+    )
 
 
 class EventSummarySerializer(serializers.ModelSerializer):
@@ -153,11 +161,15 @@ class NoticeSerializer(serializers.ModelSerializer):
         id_number = registration.grantor_id_number
         if not self._is_owner(registration):
             id_number = mask_id_number(registration.grantor_id_type, id_number)
-        return {
+        grantor = {
             "name": registration.grantor_name,
             "id_type": registration.grantor_id_type,
             "id_number": id_number,
+            "id_verified": registration.grantor_id_verified,
         }
+        if not registration.grantor_id_verified and self._is_owner(registration):
+            grantor["check_override_reason"] = registration.grantor_id_override_reason
+        return grantor
 
     @extend_schema_field(ITEM_OUTPUT_LIST_SCHEMA)
     def get_collateral(self, registration: Registration) -> list[dict[str, Any]]:
