@@ -290,6 +290,7 @@ SOFTWARE_CERTIFICATE_DIGITS = 7  # printed zero-padded to at least 7 digits
 SOFTWARE_FIRST_YEAR = 1992  # registration under the 1991 regulations began in 1992
 _SOFTWARE_CERTIFICATE = re.compile(r"(?:计算机)?软著登字第?(?P<digits>[0-9]+)[号號]?")
 _SOFTWARE_REGISTRATION = re.compile(r"(?P<year>[0-9]{4})SR(?P<serial>[0-9]{1,9})")
+_SOFTWARE_WRAPPER = re.compile(r"(?:(?:计算机)?软著登字第|登记号:?)?(?P<body>.*?)[号號]?")
 
 
 def is_software_certificate(number: str) -> bool:
@@ -317,7 +318,9 @@ def normalize_software_copyright_number(value: str) -> str:
     text = fold_identifier(value)
     if _SOFTWARE_CERTIFICATE.fullmatch(text):
         return normalize_software_certificate(text)
-    match = _SOFTWARE_REGISTRATION.fullmatch(text.removesuffix("号"))
+    # a registration number is sometimes printed inside the certificate's wrapper
+    bare = _SOFTWARE_WRAPPER.fullmatch(text)["body"]
+    match = _SOFTWARE_REGISTRATION.fullmatch(bare)
     if match is None:
         raise IdentifierError(
             "format",
