@@ -1,19 +1,31 @@
 """Grantor identification numbers: validation, normalization and masking.
 
 A grantor is ``{"name", "id_type", "id_number"}``. The unified social credit code (GB 32100-2015)
-and the resident ID (GB 11643-1999) carry check characters, computed here with python-stdnum.
+and the resident ID (GB 11643-1999) carry check characters, computed here with python-stdnum;
+a resident ID's region code is checked against the GB/T 2260 code list of every year.
+
+A genuine USCC from the early local pilots (before GB 32100 fixed the check character) may fail
+the check: it is accepted only with an explicit override and its reason, and stays marked as
+unverified wherever it is shown (:func:`check_grantor_id`).
 """
 
 from __future__ import annotations
 
 import datetime
 import re
+from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric, uscc
 
 from collateral.choices import GrantorIdType
-from collateral.identifiers import PROVINCE_CODES, IdentifierError, fold_identifier, normalize_text
+from collateral.identifiers import IdentifierError, fold_identifier, normalize_text
+from collateral.regions import is_known_region
+
+# The oldest birth year a living person's resident ID can carry.
+EARLIEST_BIRTH_YEAR = 1900
+MAX_OVERRIDE_REASON = 500
 
 # GB 32100 characters: digits and upper-case letters without I, O, Z, S, V.
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -21,12 +33,13 @@ _USCC_FORMAT = re.compile(rf"[{_USCC_ALPHABET}]{{2}}[0-9]{{6}}[{_USCC_ALPHABET}]
 _RIC_FORMAT = re.compile(r"[0-9]{17}[0-9X]")
 
 
-def normalize_uscc(value: str) -> str:
+def normalize_uscc(value: str, *, verify_check_character: bool = True) -> str:
     """An 18-character unified social credit code with a valid check character.
 
     python-stdnum's ``validate`` wants digits in the first two places, but GB 32100 also gives
     letters there (``N`` for rural collective economic organizations, ``Y`` for others), so the
-    format is checked here and stdnum computes the check character.
+    format is checked here and stdnum computes the check character. With
+    ``verify_check_character=False`` (a recorded override) only length and format are checked.
     """
     number = fold_identifier(value).replace("-", "")
     if len(number) != 18:
@@ -44,12 +57,13 @@ def normalize_uscc(value: str) -> str:
             ),
         )
     expected = uscc.calc_check_digit(number[:17])
-    if number[17] != expected:
+    if verify_check_character and number[17] != expected:
         raise IdentifierError(
             "check_character",
             _(
                 "Unified social credit code check character is wrong: %(given)s, "
-                "but the code gives %(expected)s (GB 32100-2015)."
+                "but the code gives %(expected)s (GB 32100-2015). A genuine code of an early "
+                "local pilot may be registered with check_override_reason."
             ),
             given=number[17],
             expected=expected,
@@ -82,22 +96,36 @@ def normalize_resident_id(value: str) -> str:
             given=number[17],
             expected=expected,
         )
-    # Only the province is checked: the full county list changes over time, and an ID issued
-    # under a since-abolished county stays valid.
-    if number[:2] not in PROVINCE_CODES:
+    # An ID keeps the code of the county it was issued in, so a code valid in any year of
+    # GB/T 2260 counts, and so do the residence permits of Hong Kong, Macao and Taiwan residents.
+    if not is_known_region(number[:6]):
         raise IdentifierError(
             "region_code",
-            _("Resident ID region code %(code)s does not start with a province code."),
+            _(
+                "Resident ID region code %(code)s (characters 1-6) is in no year of the "
+                "GB/T 2260 code list, nor 810000/820000/830000 of a residence permit."
+            ),
             code=number[:6],
         )
     try:
-        datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        born = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise IdentifierError(
             "birth_date",
-            _("Resident ID birth date %(date)s (characters 7-14) is not a date."),
+            _("Resident ID birth date %(date)s (characters 7-14) is not a date (YYYYMMDD)."),
             date=number[6:14],
         ) from None
+    today = timezone.localdate()
+    if not datetime.date(EARLIEST_BIRTH_YEAR, 1, 1) <= born <= today:
+        raise IdentifierError(
+            "birth_date",
+            _(
+                "Resident ID birth date %(date)s (characters 7-14) must be a past date from "
+                "%(earliest)s to today."
+            ),
+            date=number[6:14],
+            earliest=f"{EARLIEST_BIRTH_YEAR}0101",
+        )
     return number
 
 
@@ -131,6 +159,49 @@ def normalize_id_number(id_type: str, id_number: str) -> str:
             "id_type", _("Unknown id_type %(id_type)s."), id_type=id_type
         ) from None
     return normalizer(id_number)
+
+
+@dataclass(frozen=True)
+class GrantorId:
+    """A grantor's checked identification: its canonical number and whether it verified.
+
+    ``verified`` is false only for a USCC registered over a failed check character with an
+    explicit override; ``override_reason`` then says why the lender accepts it.
+    """
+
+    id_type: str
+    id_number: str
+    verified: bool = True
+    override_reason: str = ""
+
+
+def check_grantor_id(id_type: str, id_number: str, *, override_reason: str = "") -> GrantorId:
+    """Normalize a grantor's ID; a USCC may pass a wrong check character with a reason.
+
+    The override covers the check character only (length and format still hold) and only a
+    USCC. A code whose check character is right needs none: it is verified and the reason
+    is not kept.
+    """
+    reason = normalize_text(override_reason or "")
+    if reason and id_type != GrantorIdType.USCC:
+        raise IdentifierError(
+            "override_not_allowed",
+            _("A check override is possible for a unified social credit code only."),
+        )
+    if len(reason) > MAX_OVERRIDE_REASON:
+        raise IdentifierError(
+            "override_reason_length",
+            _("The override reason has at most %(max)s characters, not %(length)s."),
+            max=MAX_OVERRIDE_REASON,
+            length=len(reason),
+        )
+    try:
+        return GrantorId(id_type, normalize_id_number(id_type, id_number))
+    except IdentifierError as exc:
+        if not reason or exc.code != "check_character":
+            raise
+    number = normalize_uscc(id_number, verify_check_character=False)
+    return GrantorId(id_type, number, verified=False, override_reason=reason)
 
 
 def mask_id_number(id_type: str, id_number: str) -> str:

@@ -8,15 +8,16 @@ No database, no Django models: only ``gettext_lazy`` for the messages.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-# Invisible characters that survive NFKC and creep in from copy-paste (zero-width space,
-# joiners, word joiner, byte-order mark, soft hyphen).
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+from collateral.regions import is_known_county
+from collateral.text import clean, fold_to_ascii_lookalikes
 
 # Punctuation NFKC leaves alone but that means the same thing in an identifier:
 # the bracket styles of Chinese document numbers, the ideographic full stop, the dashes.
@@ -51,22 +52,25 @@ class IdentifierError(ValueError):
 
 
 def normalize_text(value: str) -> str:
-    """NFKC, without invisible characters, trimmed, inner whitespace collapsed to one space."""
-    text = unicodedata.normalize("NFKC", value.translate(_INVISIBLE))
-    return " ".join(text.split())
+    """NFKC, without format, control or ignorable characters, trimmed, whitespace collapsed.
+
+    The one normalizer of names and identifiers (:func:`collateral.text.clean`).
+    """
+    return clean(value)
 
 
 def fold_identifier(value: str) -> str:
     """The case- and spacing-insensitive form of an identifier.
 
     NFKC (full-width ``ZL2017`` becomes ASCII, full-width brackets become ``(`` ``)``), every
-    other bracket style folded to ``(`` ``)``, the ideographic full stop to ``.``, dashes to
-    ``-``, all whitespace removed, upper-cased.
+    format and control character removed, every other bracket style folded to ``(`` ``)``,
+    the ideographic full stop to ``.``, dashes to ``-``, Greek or Cyrillic letters that look
+    like a Latin capital to that capital, all whitespace removed, upper-cased.
     """
     text = normalize_text(value).translate(_PUNCTUATION)
-    text = "".join(text.split()).upper()
+    text = fold_to_ascii_lookalikes("".join(text.split())).upper()
     # Case mapping can produce sequences NFKC composes differently; normalize once more.
-    return unicodedata.normalize("NFKC", text)
+    return fold_to_ascii_lookalikes(unicodedata.normalize("NFKC", text))
 
 
 def _is_digits(text: str) -> bool:
@@ -151,14 +155,51 @@ def patent_type(number: str) -> str:
         ) from None
 
 
-def normalize_patent_number(value: str, ip_type: str | None = None) -> str:
-    """``ZL 2017 1 0601862.3`` → ``201710601862.3``; checks check character and type digit.
+# What surrounds a patent number on certificates and in letters: ``专利号：ZL…``, ``…号``.
+_PATENT_WRAPPER = re.compile(
+    r"(?:(?:发明|实用新型|外观设计)?专利(?:申请)?号|申请号)?:?(?P<body>.*?)号?"
+)
+# The middle dots a check character is sometimes set off with, instead of the full stop.
+_PATENT_DOTS = str.maketrans(dict.fromkeys("\u00b7\u30fb\u2027\u2022\u22c5", "."))
+PATENT_FIRST_YEAR = 1985  # the Patent Law took effect on 1 April 1985
+PATENT_LAST_8_DIGIT_YEAR = 2003  # 12-digit numbers from 1 October 2003
 
-    With ``ip_type`` the type digit must also fit it (a design number is no invention patent).
+
+def _check_patent_year(digits: str) -> None:
+    """The year part of an application number must be a year the numbering was in use."""
+    last_year = timezone.localdate().year
+    if len(digits) == 12:
+        year, first, last = int(digits[:4]), PATENT_LAST_8_DIGIT_YEAR, last_year
+    else:
+        short = int(digits[:2])
+        year = 1900 + short if short >= 50 else 2000 + short
+        first, last = PATENT_FIRST_YEAR, PATENT_LAST_8_DIGIT_YEAR
+    if not first <= year <= last:
+        raise IdentifierError(
+            "year",
+            _(
+                "The application year %(year)s is not possible: %(length)s-digit patent "
+                "application numbers start with a year from %(first)s to %(last)s."
+            ),
+            year=year,
+            length=len(digits),
+            first=first,
+            last=last,
+        )
+
+
+def normalize_patent_number(value: str, ip_type: str | None = None) -> str:
+    """``专利号：ZL 2017 1 0601862·3`` → ``201710601862.3``; checks year, check character, type.
+
+    Wrappers (``专利号：``, a trailing ``号``) fold away, a middle dot separates the check
+    character like a full stop. With ``ip_type`` the type digit must also fit it (a design
+    number is no invention patent).
     """
-    text = fold_identifier(value)
+    text = fold_identifier(value).translate(_PATENT_DOTS)
+    text = _PATENT_WRAPPER.fullmatch(text).group("body")
     body = text[2:] if text[:2] in ("ZL", "CN") else text
     digits, check = _split_patent(body)
+    _check_patent_year(digits)
     expected = patent_check_character(digits)
     if check != expected:
         raise IdentifierError(
@@ -191,22 +232,38 @@ def normalize_patent_number(value: str, ip_type: str | None = None) -> str:
 # --- Trademarks, copyrights, foreign rights -------------------------------------------------
 
 
+_TRADEMARK_WRAPPER = re.compile(
+    r"(?:(?:注册)?商标(?:注册)?(?:证|號|号)?(?:码)?:?)?第?(?P<body>.*?)[号號]?"
+)
+# Digits, optionally after G (Madrid designation of China) or H (later designation), or
+# followed by A (a divisional registration split off an application).
+_TRADEMARK_FORMAT = re.compile(r"(?P<prefix>[GH]?)(?P<digits>[0-9]+)(?P<suffix>A?)")
+
+
 def normalize_trademark_number(value: str) -> str:
-    """``第 012345678 号`` → ``12345678``: digits only, leading zeros are not significant."""
-    text = fold_identifier(value).removeprefix("第").removesuffix("号").removesuffix("號")
-    if not _is_digits(text) or not text.lstrip("0"):
+    """``注册商标第 012345678 号`` → ``12345678``; ``G1234567``, ``H1234567``, ``12345678A``.
+
+    Leading zeros are not significant. The wrappers ``第…号`` and ``注册商标第…号`` fold away.
+    """
+    text = _TRADEMARK_WRAPPER.fullmatch(fold_identifier(value)).group("body")
+    match = _TRADEMARK_FORMAT.fullmatch(text)
+    if match is None or not match["digits"].lstrip("0") or (match["prefix"] and match["suffix"]):
         raise IdentifierError(
             "format",
-            _("A trademark registration number is digits only (e.g. 12345678)."),
+            _(
+                "A trademark registration number is digits (e.g. 12345678), with A after a "
+                "divisional number (12345678A), or G or H before a Madrid designation "
+                "(G1234567)."
+            ),
         )
-    text = text.lstrip("0")
-    if len(text) > 10:
+    digits = match["digits"].lstrip("0")
+    if len(digits) > 10:
         raise IdentifierError(
             "length",
             _("A trademark registration number has at most 10 digits, not %(length)s."),
-            length=len(text),
+            length=len(digits),
         )
-    return text
+    return f"{match['prefix']}{digits}{match['suffix']}"
 
 
 def normalize_copyright_number(value: str) -> str:
@@ -234,6 +291,67 @@ def normalize_copyright_number(value: str) -> str:
             ),
         )
     return text
+
+
+# A software copyright has two numbers: the certificate's (软著登字第1234567号) and the
+# registration number (2019SR0123456), both printed on the certificate.
+SOFTWARE_CERTIFICATE_PREFIX = "软著登字第"
+SOFTWARE_CERTIFICATE_DIGITS = 7  # printed zero-padded to at least 7 digits
+SOFTWARE_FIRST_YEAR = 1992  # registration under the 1991 regulations began in 1992
+_SOFTWARE_CERTIFICATE = re.compile(r"(?:计算机)?软著登字第?(?P<digits>[0-9]+)[号號]?")
+_SOFTWARE_REGISTRATION = re.compile(r"(?P<year>[0-9]{4})SR(?P<serial>[0-9]{1,9})")
+_SOFTWARE_WRAPPER = re.compile(r"(?:(?:计算机)?软著登字第|登记号:?)?(?P<body>.*?)[号號]?")
+
+
+def is_software_certificate(number: str) -> bool:
+    """Whether a normalized software copyright number is a certificate number."""
+    return number.startswith(SOFTWARE_CERTIFICATE_PREFIX)
+
+
+def normalize_software_certificate(value: str) -> str:
+    """``软著登字第0123456号`` as printed: leading zeros beyond the 7 printed digits dropped."""
+    match = _SOFTWARE_CERTIFICATE.fullmatch(fold_identifier(value))
+    if match is None or not match["digits"].lstrip("0"):
+        raise IdentifierError(
+            "format",
+            _(
+                "A software copyright certificate number reads 软著登字第, digits and 号 "
+                "(e.g. 软著登字第1234567号)."
+            ),
+        )
+    digits = match["digits"].lstrip("0").zfill(SOFTWARE_CERTIFICATE_DIGITS)
+    return f"{SOFTWARE_CERTIFICATE_PREFIX}{digits}号"
+
+
+def normalize_software_copyright_number(value: str) -> str:
+    """A software copyright's registration number ``2019SR0123456`` or certificate number."""
+    text = fold_identifier(value)
+    if _SOFTWARE_CERTIFICATE.fullmatch(text):
+        return normalize_software_certificate(text)
+    # a registration number is sometimes printed inside the certificate's wrapper
+    bare = _SOFTWARE_WRAPPER.fullmatch(text)["body"]
+    match = _SOFTWARE_REGISTRATION.fullmatch(bare)
+    if match is None:
+        raise IdentifierError(
+            "format",
+            _(
+                "A software copyright number is a registration number (year, SR, serial, "
+                "e.g. 2019SR0123456) or a certificate number (e.g. 软著登字第1234567号)."
+            ),
+        )
+    year, last = int(match["year"]), timezone.localdate().year
+    if not SOFTWARE_FIRST_YEAR <= year <= last:
+        raise IdentifierError(
+            "year",
+            _(
+                "The registration year %(year)s is not possible: software copyright "
+                "registration numbers start with a year from %(first)s to %(last)s."
+            ),
+            year=year,
+            first=SOFTWARE_FIRST_YEAR,
+            last=last,
+        )
+    return f"{match['year']}SR{match['serial']}"
 
 
 def normalize_foreign_number(jurisdiction: str, value: str) -> str:
@@ -270,6 +388,20 @@ def check_county_code(code: str) -> None:
         raise IdentifierError(
             "county_code",
             _("County code %(code)s is not 6 digits starting with a province code (GB/T 2260)."),
+            code=code,
+        )
+
+
+def check_real_county(code: str) -> None:
+    """A county code of the GB/T 2260 list, valid in any year (python-stdnum's history)."""
+    check_county_code(code)
+    if not is_known_county(code):
+        raise IdentifierError(
+            "county_code",
+            _(
+                "County code %(code)s is no county in any year of the GB/T 2260 code list "
+                "(a province or prefecture total is no county)."
+            ),
             code=code,
         )
 
@@ -326,25 +458,47 @@ def normalize_national_tag(value: str, species: str | None = None) -> str:
             species=_species_label(species),
             expected=NATIONAL_SPECIES_CODES.get(species, "?"),
         )
-    check_county_code(tag[1:7])
+    check_real_county(tag[1:7])
     return tag
+
+
+# ISO 11784 codes the national identification number in 38 bits.
+ISO11784_MAX_NATIONAL_ID = 2**38 - 1  # 274,877,906,943
+
+
+@functools.cache
+def _iso3166_numeric_codes() -> frozenset[str]:
+    import pycountry
+
+    return frozenset(country.numeric for country in pycountry.countries)
 
 
 def normalize_iso11784_tag(value: str) -> str:
     """An ISO 11784 RFID number: 3-digit country code + 12-digit national number.
 
-    The country part is an ISO 3166 numeric code (156 for China) or a manufacturer code
-    (900-998, common on imported tags); 000 is no code and 999 marks test transponders.
+    The country part is an ISO 3166 numeric code that exists (156 for China) or a
+    manufacturer code (900-998, common on imported tags); 000 is no code and 999 marks test
+    transponders. The national number fits in ISO 11784's 38 bits.
     """
     tag = _tag_digits(value)
-    if tag[:3] in ("000", "999"):
+    country = tag[:3]
+    if not ("900" <= country <= "998" or country in _iso3166_numeric_codes()):
         raise IdentifierError(
             "country_code",
             _(
-                "Country code %(code)s (first 3 digits) is not allowed: use an ISO 3166 numeric "
-                "code (156 for China) or a manufacturer code 900-998."
+                "Country code %(code)s (first 3 digits) is no ISO 3166 numeric country code "
+                "(156 for China) nor a manufacturer code 900-998."
             ),
-            code=tag[:3],
+            code=country,
+        )
+    if int(tag[3:]) > ISO11784_MAX_NATIONAL_ID:
+        raise IdentifierError(
+            "national_id",
+            _(
+                "The national number %(number)s (last 12 digits) exceeds the 38-bit ceiling "
+                "of ISO 11784, 274877906943."
+            ),
+            number=tag[3:],
         )
     return tag
 
@@ -352,9 +506,32 @@ def normalize_iso11784_tag(value: str) -> str:
 # --- Forest rights --------------------------------------------------------------------------
 
 
+# 第0012345号 and 第12345号 are one serial: the zero padding varies between offices, so the
+# serial is written as a 不动产权证书 prints it, zero-padded to 7 digits.
+_CERTIFICATE_SERIAL = re.compile(r"第0*([0-9]+)号")
+CERTIFICATE_SERIAL_DIGITS = 7
+
+
 def normalize_forest_certificate(value: str) -> str:
-    """A 林权证 or 不动产权证书 number, e.g. ``浙(2021)杭州市不动产权第0012345号``."""
+    """A 林权证 or 不动产权证书 number, e.g. ``浙(2021)杭州市不动产权第0012345号``.
+
+    The serial between 第 and 号 is zero-padded to 7 digits (``第12345号`` and ``第00012345号``
+    are ``第0012345号``): leading zeros do not make another right. A 不动产证明 (the certificate of
+    a registered mortgage or other right over someone's property) is refused: it proves a
+    charge, not the forest right itself.
+    """
     text = fold_identifier(value)
+    if "不动产证明" in text or "不動產證明" in text:
+        raise IdentifierError(
+            "not_title_certificate",
+            _(
+                "%(number)s is a 不动产证明 (proof of a registered mortgage or other right), "
+                "not a title certificate: give the 林权证 or 不动产权证书 number, e.g. "
+                "浙(2021)杭州市不动产权第0012345号."
+            ),
+            number=text,
+        )
+    text = _CERTIFICATE_SERIAL.sub(lambda m: f"第{m[1].zfill(CERTIFICATE_SERIAL_DIGITS)}号", text)
     if not 4 <= len(text) <= 100:
         raise IdentifierError(
             "length",
@@ -374,10 +551,28 @@ _UNIT_PARTS: tuple[tuple[str, int, int, str, Any], ...] = (
     ("county_code", 0, 6, r"[0-9]{6}", _("the county code must be 6 digits")),
     ("cadastral_district", 6, 9, r"[0-9]{3}", _("the cadastral district must be 3 digits")),
     ("cadastral_subdistrict", 9, 12, r"[0-9]{3}", _("the cadastral sub-district must be 3 digits")),
-    ("ownership", 12, 13, r"[GJZ]", _("the ownership letter must be G, J or Z")),
-    ("land_use", 13, 14, r"[A-Z]", _("the land-use letter must be a letter A-Z")),
+    (
+        "ownership",
+        12,
+        13,
+        r"[GJZ]",
+        _("the ownership letter must be G (state), J (collective) or Z (undetermined)"),
+    ),
+    (
+        "land_use",
+        13,
+        14,
+        r"[ABSXCDEFLNHGWY]",
+        _("the land-use letter must be one of A B S X C D E F L N H G W Y (GB/T 37346)"),
+    ),
     ("parcel_serial", 14, 19, r"[0-9]{5}", _("the parcel serial must be 5 digits")),
-    ("fixture", 19, 20, r"[A-Z]", _("the fixture letter (L = forest) must be a letter A-Z")),
+    (
+        "fixture",
+        19,
+        20,
+        r"[FLQW]",
+        _("the fixture letter must be F (building), L (trees), Q (other) or W (none)"),
+    ),
     ("unit_serial", 20, 28, r"[0-9]{8}", _("the unit serial must be 8 digits")),
 )
 
@@ -389,8 +584,9 @@ def normalize_unit_number(value: str) -> str:
     (G state, J collective, Z undetermined), land-use letter, 5-digit parcel serial, fixture
     letter (what stands on the parcel: L trees, W nothing, F building …), 8-digit unit serial.
     The fixture letter is not forced to ``L``: a pledge may cover bare forest land (``W``).
+    Letters follow the sets of GB/T 37346; hyphens and spaces between the parts fold away.
     """
-    text = fold_identifier(value)
+    text = fold_identifier(value).replace("-", "")
     if len(text) != 28:
         raise IdentifierError(
             "length",

@@ -67,6 +67,13 @@ def notice_document(
             "name": registration.grantor_name,
             "id_type": registration.grantor_id_type,
             "id_number": id_number,
+            # False: registered with a recorded override of the USCC check character
+            "id_verified": registration.grantor_id_verified,
+            **(
+                {"check_override_reason": registration.grantor_id_override_reason}
+                if owner and not registration.grantor_id_verified
+                else {}
+            ),
         },
         "collateral": [item_document(item) for item in items],
         "events": [

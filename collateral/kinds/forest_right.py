@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -9,13 +10,17 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from collateral.choices import StandAge
-from collateral.fields import IdentifierField, NormalizedCharField
+from collateral.fields import BoundedDateField, IdentifierField, NormalizedCharField
 from collateral.identifiers import (
     IdentifierError,
     normalize_forest_certificate,
     normalize_unit_number,
 )
 from collateral.kinds.base import CollateralKind, IdentityKey, register
+
+# Forest land is contracted for up to 70 years (Rural Land Contracting Law art. 21), renewable.
+RIGHT_EARLIEST = date(1981, 1, 1)  # the first forest right certificates (林权证), 1981
+RIGHT_YEARS_AHEAD = 100
 
 
 class ForestRightSerializer(serializers.Serializer):
@@ -59,8 +64,13 @@ class ForestRightSerializer(serializers.Serializer):
         default=None,
         label=_("Stand age"),
     )
-    right_expires_on = serializers.DateField(
-        required=False, allow_null=True, default=None, label=_("Right expires on")
+    right_expires_on = BoundedDateField(
+        earliest=RIGHT_EARLIEST,
+        years_ahead=RIGHT_YEARS_AHEAD,
+        required=False,
+        allow_null=True,
+        default=None,
+        label=_("Right expires on"),
     )
 
     def validate_area_hectares(self, value: Decimal) -> Decimal:

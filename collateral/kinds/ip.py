@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import contextlib
 import re
+from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from collateral.choices import COPYRIGHT_TYPES, PATENT_TYPES, IpType
-from collateral.fields import NormalizedCharField, identifier_error
+from collateral.fields import BoundedDateField, NormalizedCharField, identifier_error
 from collateral.identifiers import (
     IdentifierError,
     fold_identifier,
+    is_software_certificate,
     normalize_copyright_number,
     normalize_foreign_number,
     normalize_patent_number,
+    normalize_software_certificate,
+    normalize_software_copyright_number,
     normalize_trademark_number,
 )
 from collateral.kinds.base import CollateralKind, IdentityKey, register
@@ -24,8 +28,17 @@ from collateral.kinds.base import CollateralKind, IdentityKey, register
 _FOREIGN_KEY = re.compile(r"([A-Z]{2}):(.+)")
 
 
-def scheme_for(ip_type: str) -> str:
-    """The identity-key scheme of an ``ip_type``."""
+SOFTWARE_CERTIFICATE_SCHEME = "cn_software_certificate"
+FOREIGN_SCHEMES = ("cn_patent", "cn_trademark", "cn_copyright")  # keyed per type, prefixed
+# Rights end within a lifetime plus 50 years (copyright); 1985 is the first Patent Law year.
+RIGHT_EARLIEST = date(1985, 1, 1)
+RIGHT_YEARS_AHEAD = 150
+
+
+def scheme_for(ip_type: str, number: str = "") -> str:
+    """The identity-key scheme of an ``ip_type`` (and, for software, of its number's form)."""
+    if is_software_certificate(number):
+        return SOFTWARE_CERTIFICATE_SCHEME
     if ip_type in PATENT_TYPES:
         return "cn_patent"
     if ip_type in COPYRIGHT_TYPES:
@@ -46,6 +59,8 @@ def normalize_ip_number(ip_type: str, jurisdiction: str, number: str) -> str:
         return normalize_foreign_number(jurisdiction, number)
     if ip_type in PATENT_TYPES:
         return normalize_patent_number(number, ip_type)
+    if ip_type == IpType.SOFTWARE_COPYRIGHT:
+        return normalize_software_copyright_number(number)
     if ip_type in COPYRIGHT_TYPES:
         return normalize_copyright_number(number)
     return normalize_trademark_number(number)
@@ -57,8 +72,22 @@ class IpSerializer(serializers.Serializer):
     ip_type = serializers.ChoiceField(choices=IpType.choices, label=_("IP type"))
     number = serializers.CharField(max_length=100, label=_("Number"))
     title = NormalizedCharField(max_length=300, label=_("Title"))
-    right_expires_on = serializers.DateField(
-        required=False, allow_null=True, default=None, label=_("Right expires on")
+    right_expires_on = BoundedDateField(
+        earliest=RIGHT_EARLIEST,
+        years_ahead=RIGHT_YEARS_AHEAD,
+        required=False,
+        allow_null=True,
+        default=None,
+        label=_("Right expires on"),
+    )
+    certificate_number = serializers.CharField(
+        max_length=100,
+        required=False,
+        label=_("Certificate number"),
+        help_text=_(
+            "A software copyright's certificate number (软著登字第…号) when number is its "
+            "registration number: both are indexed, so either finds the right."
+        ),
     )
     jurisdiction = serializers.CharField(
         required=False, default="CN", max_length=10, label=_("Jurisdiction")
@@ -79,7 +108,40 @@ class IpSerializer(serializers.Serializer):
             )
         except IdentifierError as exc:
             raise identifier_error("number", exc) from None
+        # only stored when given: items without one keep the attributes they always had
+        if attrs.get("certificate_number"):
+            attrs["certificate_number"] = self._certificate_number(attrs)
+        else:
+            attrs.pop("certificate_number", None)
         return attrs
+
+    def _certificate_number(self, attrs: dict[str, Any]) -> str:
+        """The certificate number next to a software copyright's registration number."""
+        if attrs["ip_type"] != IpType.SOFTWARE_COPYRIGHT or attrs["jurisdiction"] != "CN":
+            raise serializers.ValidationError(
+                {
+                    "certificate_number": [
+                        _("Only a Chinese software copyright has a certificate number here.")
+                    ]
+                },
+                code="not_software_copyright",
+            )
+        if is_software_certificate(attrs["number"]):
+            raise serializers.ValidationError(
+                {
+                    "certificate_number": [
+                        _(
+                            "number is already the certificate number: give the registration "
+                            "number (e.g. 2019SR0123456) in number."
+                        )
+                    ]
+                },
+                code="certificate_twice",
+            )
+        try:
+            return normalize_software_certificate(attrs["certificate_number"])
+        except IdentifierError as exc:
+            raise identifier_error("certificate_number", exc) from None
 
 
 @register
@@ -94,6 +156,7 @@ class IntellectualProperty(CollateralKind):
         "cn_patent": _("Patent application number"),
         "cn_trademark": _("Trademark registration number"),
         "cn_copyright": _("Copyright registration number"),
+        SOFTWARE_CERTIFICATE_SCHEME: _("Software copyright certificate number"),
     }
     example = {
         "ip_type": "invention_patent",
@@ -132,10 +195,17 @@ class IntellectualProperty(CollateralKind):
         "cn_copyright": _(
             "4 to 64 characters with digits and the office's letters, e.g. 2019SR0123456"
         ),
+        SOFTWARE_CERTIFICATE_SCHEME: _(
+            "the serial of a 软著登字第…号 certificate, e.g. 软著登字第0123456号"
+        ),
     }
 
     def identity_keys(self, attributes: dict[str, Any]) -> list[IdentityKey]:
-        return [IdentityKey(scheme_for(attributes["ip_type"]), attributes["number"])]
+        number = attributes["number"]
+        keys = [IdentityKey(scheme_for(attributes["ip_type"], number), number)]
+        if attributes.get("certificate_number"):
+            keys.append(IdentityKey(SOFTWARE_CERTIFICATE_SCHEME, attributes["certificate_number"]))
+        return keys
 
     def lookup_keys(self, identifier: str) -> list[IdentityKey]:
         folded = fold_identifier(identifier)
@@ -144,18 +214,22 @@ class IntellectualProperty(CollateralKind):
             # a foreign right: the scheme depends on its type, which the text does not say
             with contextlib.suppress(IdentifierError):
                 value = normalize_foreign_number(foreign.group(1), foreign.group(2))
-                return [IdentityKey(scheme, value) for scheme in self.schemes]
+                return [IdentityKey(scheme, value) for scheme in FOREIGN_SCHEMES]
             return []
         keys = []
         for scheme, normalizer in (
             ("cn_patent", normalize_patent_number),
             ("cn_trademark", normalize_trademark_number),
             ("cn_copyright", normalize_copyright_number),
+            ("cn_copyright", normalize_software_copyright_number),
+            (SOFTWARE_CERTIFICATE_SCHEME, normalize_software_certificate),
         ):
             try:
-                keys.append(IdentityKey(scheme, normalizer(identifier)))
+                key = IdentityKey(scheme, normalizer(identifier))
             except IdentifierError:
                 continue
+            if key not in keys:
+                keys.append(key)
         return keys
 
     def describe(self, attributes: dict[str, Any]) -> str:

@@ -24,6 +24,8 @@ from collateral.kinds.base import CollateralKind, IdentityKey, register
 # Chongqing cattle tag (2 50…). The scheme stays ``ear_tag`` for both.
 ISO_PREFIX = "ISO:"
 MAX_TAGS = 5000
+# An untagged herd on one farm: the largest pig farms keep a few hundred thousand head.
+MAX_HEAD_COUNT = 10_000_000
 
 
 def tag_key_value(tag_scheme: str, tag: str) -> str:
@@ -58,7 +60,12 @@ class LivestockSerializer(serializers.Serializer):
         choices=TagScheme.choices, required=False, default=TagScheme.NATIONAL, label=_("Tag scheme")
     )
     head_count = serializers.IntegerField(
-        min_value=1, required=False, allow_null=True, default=None, label=_("Head count")
+        min_value=1,
+        max_value=MAX_HEAD_COUNT,
+        required=False,
+        allow_null=True,
+        default=None,
+        label=_("Head count"),
     )
     farm = NormalizedCharField(max_length=200, label=_("Farm"))
     insurance_policy = NormalizedCharField(

@@ -162,7 +162,10 @@ class DebtorSerializer(GrantorSerializer):
 
     Collateral is public notice and is shown unmasked to every searcher, so a natural
     person's resident ID, which the registry only ever shows masked, is not accepted here.
+    Nor is a grantor's check-character override: a debtor's code must verify.
     """
+
+    check_override_reason = None
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["id_type"] == GrantorIdType.RESIDENT_ID:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from collateral.fields import IdentifierField, NormalizedCharField
+from collateral.fields import BoundedDateField, IdentifierField, NormalizedCharField
 from collateral.identifiers import IdentifierError, fold_identifier
 from collateral.kinds.base import CollateralKind, IdentityKey, MarketPosition, register
+
+# China's first standardized warehouse receipts: the Zhengzhou grain market, 1990. A receipt
+# is issued on a past day and runs at most the registry's longest period, 30 years.
+RECEIPTS_EARLIEST = date(1990, 1, 1)
+RECEIPT_YEARS_AHEAD = 30
 
 
 def normalize_code(value: str) -> str:
@@ -52,9 +58,14 @@ class WarehouseReceiptSerializer(serializers.Serializer):
     lot = NormalizedCharField(
         max_length=64, required=False, allow_null=True, default=None, label=_("Lot")
     )
-    issued_on = serializers.DateField(label=_("Issued on"))
-    expires_on = serializers.DateField(
-        required=False, allow_null=True, default=None, label=_("Expires on")
+    issued_on = BoundedDateField(earliest=RECEIPTS_EARLIEST, label=_("Issued on"))
+    expires_on = BoundedDateField(
+        earliest=RECEIPTS_EARLIEST,
+        years_ahead=RECEIPT_YEARS_AHEAD,
+        required=False,
+        allow_null=True,
+        default=None,
+        label=_("Expires on"),
     )
     platform = NormalizedCharField(
         max_length=100, required=False, allow_null=True, default=None, label=_("Platform")

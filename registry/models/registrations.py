@@ -58,6 +58,11 @@ class Registration(models.Model):
     grantor_name = models.CharField(_("grantor name"), max_length=200)
     grantor_id_type = models.CharField(_("grantor ID type"), max_length=20)
     grantor_id_number = models.CharField(_("grantor ID number"), max_length=64, db_index=True)
+    # False only for a USCC registered over a failed check character with a recorded override
+    grantor_id_verified = models.BooleanField(_("grantor ID verified"), default=True)
+    grantor_id_override_reason = models.CharField(
+        _("grantor ID check override reason"), max_length=500, blank=True
+    )
     registered_at = models.DateTimeField(_("registered at"))
     expires_at = models.DateTimeField(_("expires at"), db_index=True)
     status = models.CharField(
@@ -95,6 +100,11 @@ class Registration(models.Model):
             models.CheckConstraint(
                 condition=models.Q(secured_amount__isnull=True) | models.Q(secured_amount__gte=0),
                 name="registration_secured_amount_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(grantor_id_verified=True)
+                | ~models.Q(grantor_id_override_reason=""),
+                name="registration_unverified_grantor_id_has_reason",
             ),
         ]
 

@@ -14,7 +14,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from collateral.choices import GrantorIdType
-from collateral.grantors import mask_id_number, normalize_id_number
+from collateral.grantors import mask_id_number, normalize_id_number, normalize_uscc
 from collateral.identifiers import IdentifierError, fold_identifier, normalize_text
 from collateral.kinds.base import IdentityKey
 from collateral.resolution import LookupKey
@@ -176,6 +176,9 @@ def grantor_id_candidates(text: str) -> set[str]:
     for id_type in (GrantorIdType.USCC, GrantorIdType.RESIDENT_ID):
         with contextlib.suppress(IdentifierError):
             candidates.add(normalize_id_number(id_type, text))
+    # an early pilot USCC registered over its failed check character, with an override
+    with contextlib.suppress(IdentifierError):
+        candidates.add(normalize_uscc(text, verify_check_character=False))
     return {c for c in candidates if c}
 
 

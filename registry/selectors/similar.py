@@ -1,15 +1,17 @@
 """Look-alike identifiers: the altered receipt or certificate number that slips past a search.
 
-Two values are *similar* when, after folding characters that read alike (O/0, I/L/1, Z/2,
-S/5, B/8), they are equal or one edit apart. Similar matches are shown to the searcher and
-never counted as duplicates.
+Two values are *similar* when, after folding characters that read alike (the Unicode UTS #39
+skeleton, then O/0, I/L/1, Z/2, S/5, B/8), they are equal or one edit apart. Similar matches
+are shown to the searcher and never counted as duplicates.
 """
 
 from __future__ import annotations
 
 from django.db.models import Q
 
+from collateral.identifiers import normalize_text
 from collateral.kinds.base import IdentityKey
+from collateral.text import skeleton
 from registry.models import IdentityKeyEntry
 
 _FOLD = str.maketrans(
@@ -18,8 +20,12 @@ _FOLD = str.maketrans(
 
 
 def fold_lookalikes(value: str) -> str:
-    """Fold characters that are easily confused or altered into one representative."""
-    return value.upper().translate(_FOLD)
+    """Fold characters that are easily confused or altered into one representative.
+
+    The Unicode UTS #39 skeleton of the cleaned, upper-cased value (Cyrillic ``А`` reads as
+    Latin ``A``, ``0`` as ``O``), then the registry's own folds of characters altered by hand.
+    """
+    return skeleton(normalize_text(value).upper()).upper().translate(_FOLD)
 
 
 def within_one_edit(a: str, b: str) -> bool:

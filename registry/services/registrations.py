@@ -117,7 +117,7 @@ def _check_conflicts(
 def registration_create(
     *,
     actor: Actor,
-    grantor: dict[str, str],
+    grantor: dict[str, Any],
     items: list[ItemInput],
     period: Period,
     secured_amount: Decimal | None = None,
@@ -127,6 +127,9 @@ def registration_create(
     on_conflict: str = OnConflict.ACCEPT,
 ) -> RegistrationResult:
     """Register a pledge for the actor's organization; its priority time is stamped now.
+
+    ``grantor`` is as validated: ``name``, ``id_type``, ``id_number``, and ``id_verified``
+    false with a ``check_override_reason`` when a USCC's failed check was overridden.
 
     The time, the sequence and the conflict check all happen under the ledger lock, so
     what this registration saw and where it ranks always agree.
@@ -146,6 +149,8 @@ def registration_create(
         grantor_name=grantor["name"],
         grantor_id_type=grantor["id_type"],
         grantor_id_number=grantor["id_number"],
+        grantor_id_verified=grantor.get("id_verified", True),
+        grantor_id_override_reason=grantor.get("check_override_reason", ""),
         registered_at=now,
         expires_at=now + period.delta,
         secured_amount=secured_amount,

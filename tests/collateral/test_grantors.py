@@ -144,6 +144,7 @@ def test_grantor_serializer_normalizes():
         "name": "杭州 某某 有限公司",
         "id_type": "uscc",
         "id_number": USCC,
+        "id_verified": True,
     }
 
 

@@ -9,6 +9,7 @@ from stdnum.cn import ric, uscc
 
 from collateral.grantors import normalize_resident_id, normalize_uscc
 from collateral.identifiers import (
+    ISO11784_MAX_NATIONAL_ID,
     NATIONAL_SPECIES_CODES,
     PATENT_TYPE_DIGITS,
     PROVINCE_CODES,
@@ -25,6 +26,7 @@ from collateral.identifiers import (
     patent_check_character,
 )
 from collateral.kinds.base import all_kinds
+from collateral.regions import RESIDENCE_PERMIT_CODES, county_codes, region_codes
 
 NORMALIZERS = [
     normalize_patent_number,
@@ -39,11 +41,22 @@ NORMALIZERS = [
 ]
 
 
+def plausible_patent_year(body: str) -> bool:
+    """12-digit numbers carry a year 2003..this year, 8-digit ones 85..99 or 00..03."""
+    if len(body) == 12:
+        return 2003 <= int(body[:4]) <= date.today().year
+    return body[:2] >= "85" or body[:2] <= "03"
+
+
 @st.composite
 def patent_bodies(draw) -> str:
-    """12 or 8 digits with a valid type digit (5th of 12, 3rd of 8)."""
+    """12 or 8 digits with a plausible year and a valid type digit (5th of 12, 3rd of 8)."""
     length = draw(st.sampled_from([12, 8]))
-    body = list(draw(st.text(alphabet="0123456789", min_size=length, max_size=length)))
+    if length == 12:
+        year = str(draw(st.integers(2003, date.today().year)))
+    else:
+        year = draw(st.sampled_from([f"{y % 100:02d}" for y in range(1985, 2004)]))
+    body = list(year + draw(numbers(length - len(year))))
     body[4 if length == 12 else 2] = draw(st.sampled_from(sorted(PATENT_TYPE_DIGITS)))
     return "".join(body)
 
@@ -65,9 +78,9 @@ def typed_patent_numbers(draw) -> tuple[str, str]:
 def national_tags(draw) -> tuple[str, str]:
     """A valid national tag and its species."""
     species = draw(st.sampled_from(sorted(NATIONAL_SPECIES_CODES)))
-    province = draw(st.sampled_from(sorted(PROVINCE_CODES)))
-    rest = draw(st.text(alphabet="0123456789", min_size=12, max_size=12))
-    return NATIONAL_SPECIES_CODES[species] + province + rest, species
+    county = draw(st.sampled_from(county_codes()))
+    serial = draw(st.text(alphabet="0123456789", min_size=8, max_size=8))
+    return NATIONAL_SPECIES_CODES[species] + county + serial, species
 
 
 def numbers(size: int) -> st.SearchStrategy[str]:
@@ -82,13 +95,13 @@ def canonical_patents(draw) -> str:
 
 @st.composite
 def canonical_unit_numbers(draw) -> str:
-    letters = st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    """GB/T 37346: ownership G/J/Z, land-use and fixture letters from their sets."""
     return "".join(
         [
             draw(st.sampled_from(sorted(PROVINCE_CODES))) + draw(numbers(4)),
             draw(numbers(6)),
-            draw(st.sampled_from("GJZ")) + draw(letters),
-            draw(numbers(5)) + draw(letters) + draw(numbers(8)),
+            draw(st.sampled_from("GJZ")) + draw(st.sampled_from("ABSXCDEFLNHGWY")),
+            draw(numbers(5)) + draw(st.sampled_from("FLQW")) + draw(numbers(8)),
         ]
     )
 
@@ -103,8 +116,9 @@ def canonical_usccs(draw) -> str:
 
 @st.composite
 def canonical_resident_ids(draw) -> str:
-    birth = draw(st.dates(date(1900, 1, 1), date(2099, 12, 31))).strftime("%Y%m%d")
-    first17 = draw(st.sampled_from(sorted(PROVINCE_CODES))) + draw(numbers(4)) + birth
+    birth = draw(st.dates(date(1900, 1, 1), date.today())).strftime("%Y%m%d")
+    region = draw(st.sampled_from([*region_codes(), *RESIDENCE_PERMIT_CODES]))
+    first17 = region + birth
     first17 += draw(numbers(3))
     return first17 + ric.calc_check_digit(first17 + "0")
 
@@ -114,9 +128,13 @@ CANONICAL = {
     normalize_trademark_number: st.from_regex(r"[1-9][0-9]{0,9}", fullmatch=True),
     normalize_copyright_number: st.from_regex(r"20[0-9]{2}SR[0-9]{7}", fullmatch=True),
     normalize_national_tag: national_tags().map(lambda case: case[0]),
-    normalize_iso11784_tag: st.from_regex(r"(156|250|9[0-8][0-9])[0-9]{12}", fullmatch=True),
+    normalize_iso11784_tag: st.builds(
+        "{}{:012d}".format,
+        st.sampled_from(["156", "250", "276", "036", *map(str, range(900, 999))]),
+        st.integers(0, ISO11784_MAX_NATIONAL_ID),
+    ),
     normalize_forest_certificate: st.from_regex(
-        r"林证字\(20[0-9]{2}\)第[0-9]{6}号", fullmatch=True
+        r"林证字\(20[0-9]{2}\)第([0-9]{7}|[1-9][0-9]{7,9})号", fullmatch=True
     ),
     normalize_unit_number: canonical_unit_numbers(),
     normalize_uscc: canonical_usccs(),
@@ -184,7 +202,9 @@ def test_any_single_digit_changed_fails_the_check(body, data):
     altered = number[:position] + digit + number[position + 1 :]
     with pytest.raises(IdentifierError) as info:
         normalize_patent_number(altered)
-    assert info.value.code == "check_character"
+    # a changed year digit may give an impossible year, refused before the check
+    plausible = plausible_patent_year(altered.partition(".")[0])
+    assert info.value.code == ("check_character" if plausible else "year")
 
 
 @given(patent_bodies(), st.sampled_from("0123456789X"))

@@ -250,8 +250,8 @@ def test_iso11784_country_code(tag):
     [
         ("浙(2021)杭州市不动产权第0012345号", "浙(2021)杭州市不动产权第0012345号"),
         ("浙（２０２１）杭州市不动产权第 0012345 号", "浙(2021)杭州市不动产权第0012345号"),
-        ("林证字(2008)第123456号", "林证字(2008)第123456号"),
-        ("林证字〔2008〕第 123456 号", "林证字(2008)第123456号"),
+        ("林证字(2008)第123456号", "林证字(2008)第0123456号"),
+        ("林证字〔2008〕第 123456 号", "林证字(2008)第0123456号"),
     ],
 )
 def test_forest_certificate_numbers(typed, normalized):
@@ -279,11 +279,19 @@ def test_unit_number_valid_and_folded():
         ("990106001002GB00012L00000001", "county_code", "province code"),
         ("3301060A1002GB00012L00000001", "cadastral_district", "cadastral district"),
         ("330106001X02GB00012L00000001", "cadastral_subdistrict", "sub-district"),
-        ("330106001002XB00012L00000001", "ownership", "ownership letter must be G, J or Z"),
+        (
+            "330106001002XB00012L00000001",
+            "ownership",
+            "ownership letter must be G (state), J (collective) or Z",
+        ),
         ("3301060010021B00012L00000001", "ownership", "ownership letter"),
         ("330106001002G100012L00000001", "land_use", "land-use letter"),
         ("330106001002GB0001AL00000001", "parcel_serial", "parcel serial"),
-        ("330106001002GB00012100000001", "fixture", "fixture letter (L = forest)"),
+        (
+            "330106001002GB00012100000001",
+            "fixture",
+            "fixture letter must be F (building), L (trees)",
+        ),
         ("330106001002GB00012L0000000A", "unit_serial", "unit serial"),
         ("330106001002GB00012L0000001", "length", "28 characters"),
     ],
@@ -297,5 +305,6 @@ def test_unit_number_parts(unit, code, fragment):
 def test_unit_number_message_names_the_characters():
     error = error_of(normalize_unit_number, "330106001002XB00012L00000001")
     assert error.message == (
-        "Unit number characters 13-13 are X, but the ownership letter must be G, J or Z."
+        "Unit number characters 13-13 are X, but the ownership letter must be G (state), "
+        "J (collective) or Z (undetermined)."
     )

@@ -56,7 +56,7 @@ def test_old_forest_certificate_without_unit_number(validate_item):
         "forest_right", item(certificate_number="林证字〔2008〕第123456号")
     )
     assert FOREST.identity_keys(attributes) == [
-        IdentityKey("forest_certificate", "林证字(2008)第123456号")
+        IdentityKey("forest_certificate", "林证字(2008)第0123456号")
     ]
 
 
@@ -77,7 +77,8 @@ def test_bad_unit_number_names_the_part(validate_item):
     _, errors = validate_item("forest_right", item(unit_number="330106001002XB00012L00000001"))
     assert errors == {
         "unit_number": [
-            "Unit number characters 13-13 are X, but the ownership letter must be G, J or Z."
+            "Unit number characters 13-13 are X, but the ownership letter must be G (state), "
+            "J (collective) or Z (undetermined)."
         ]
     }
     assert errors["unit_number"][0].code == "ownership"

@@ -66,7 +66,10 @@ def test_trademark(validate_item):
 
 def test_trademark_with_letters_is_rejected(validate_item):
     _, errors = validate_item("ip", item(ip_type="trademark", number="TM-1234"))
-    assert errors["number"] == ["A trademark registration number is digits only (e.g. 12345678)."]
+    assert errors["number"] == [
+        "A trademark registration number is digits (e.g. 12345678), with A after a divisional "
+        "number (12345678A), or G or H before a Madrid designation (G1234567)."
+    ]
 
 
 @pytest.mark.parametrize("ip_type", ["copyright", "software_copyright"])

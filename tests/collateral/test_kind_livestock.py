@@ -115,10 +115,13 @@ def test_unknown_species_and_scheme(validate_item):
 
 
 def test_lookup_keys_of_a_tag_cover_both_schemes():
-    assert LIVESTOCK.lookup_keys("1 330106 00000001") == [
-        IdentityKey("ear_tag", "133010600000001"),
-        IdentityKey("ear_tag", "ISO:133010600000001"),
+    # 250 (France) is a country code and 500230 a county: the text can be either tag
+    assert LIVESTOCK.lookup_keys("2 500230 00000001") == [
+        IdentityKey("ear_tag", "250023000000001"),
+        IdentityKey("ear_tag", "ISO:250023000000001"),
     ]
+    # 215 is no ISO 3166 country: only the national tag
+    assert LIVESTOCK.lookup_keys("2 150102 00000001") == [IdentityKey("ear_tag", "215010200000001")]
     assert LIVESTOCK.lookup_keys("iso:156000012345678") == [
         IdentityKey("ear_tag", "ISO:156000012345678")
     ]

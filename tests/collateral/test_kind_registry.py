@@ -92,6 +92,19 @@ def test_each_kind_gives_valuation_what_it_needs(code, validate_item):
 def test_schemes_belong_to_one_kind_each():
     schemes = [scheme for kind in all_kinds().values() for scheme in kind.schemes]
     assert len(schemes) == len(set(schemes))
+    assert set(schemes) == {
+        "cn_patent",
+        "cn_trademark",
+        "cn_copyright",
+        "cn_software_certificate",
+        "warehouse_receipt",
+        "warehouse_lot",
+        "ear_tag",
+        "forest_certificate",
+        "forest_unit",
+        "cn_invoice",
+        "receivable_contract",
+    }
 
 
 @pytest.mark.parametrize("code", KINDS)

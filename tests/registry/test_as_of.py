@@ -58,7 +58,8 @@ steps = st.lists(
 
 class Clock:
     def __init__(self) -> None:
-        self.now = datetime(2026, 1, 5, 2, 0, 0, 123456, tzinfo=UTC)
+        # after the sample receipts were issued (2026-01-10): no receipt is issued in the future
+        self.now = datetime(2026, 1, 15, 2, 0, 0, 123456, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.now

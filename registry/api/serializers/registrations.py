@@ -9,10 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from collateral.fields import CurrencyField
 from collateral.kinds.base import kind_choices
 from collateral.resolution import scheme_choices, schemes_description
 from collateral.serializers import GrantorSerializer
-from registry.api.fields import currency_field, money_field
+from registry.api.fields import money_field
 from registry.api.serializers.collateral import (
     ITEM_OUTPUT_LIST_SCHEMA,
     CollateralListField,
@@ -76,7 +77,7 @@ class RegistrationCreateSerializer(PeriodMixin, serializers.Serializer):
     period_years = years_field()
     period_months = months_field()
     secured_amount = money_field(min_value=0, required=False, allow_null=True)
-    currency = currency_field(default="CNY")
+    currency = CurrencyField(default="CNY")
     loan_reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
     description = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     on_conflict = serializers.ChoiceField(choices=OnConflict.choices, default=OnConflict.ACCEPT)
@@ -131,6 +132,16 @@ class GrantorOutSerializer(serializers.Serializer):
     name = serializers.CharField()
     id_type = serializers.CharField()
     id_number = serializers.CharField(help_text=_("Resident IDs are masked for other lenders."))
+    id_verified = serializers.BooleanField(
+        help_text=_(
+            "False for a unified social credit code registered over a failed check character "
+            "with a recorded override: the registry could not verify it."
+        )
+    )
+    check_override_reason = serializers.CharField(
+        required=False,
+        help_text=_("Why the unverified code was accepted; shown to the secured party only."),
+    )
 
 
 class EventSummarySerializer(serializers.ModelSerializer):
