@@ -29,7 +29,7 @@ def lookup_q(keys: list[LookupKey]) -> Q:
     for key in keys:
         if key.partial:
             # "ends with" as "the reversed value starts with": on PostgreSQL an index on
-            # (scheme, reverse(value)) answers it (migration 0006), not a scan of the scheme.
+            # (scheme, reverse(value)) answers it (migration 0008), not a scan of the scheme.
             condition |= Q(scheme=key.scheme) & Q(StartsWith(Reverse("value"), key.value[::-1]))
         else:
             condition |= Q(scheme=key.scheme, value=key.value)

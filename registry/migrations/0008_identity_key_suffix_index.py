@@ -24,6 +24,6 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("registry", "0005_search_purpose_certificates_v2_registration_certificates")]
+    dependencies = [("registry", "0007_merge_alerts_move_and_certificates")]
 
     operations = [migrations.RunPython(forward, backward)]
