@@ -22,7 +22,9 @@ RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home \
         --shell /usr/sbin/nologin app
 
-# WeasyPrint renders certificate PDFs with Pango and embeds the Noto CJK fonts.
+# WeasyPrint renders certificate PDFs with Pango and embeds the Noto CJK fonts. Not pinned to
+# package versions: bookworm's point releases replace them, and a pin would then fail the build.
+# hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk \
     && rm -rf /var/lib/apt/lists/*

@@ -17,6 +17,7 @@ from registry.models import (
     LedgerEvent,
     Organization,
     Registration,
+    RegistrationCertificate,
     SearchCertificate,
     SearchLog,
     User,
@@ -174,7 +175,13 @@ class SearchCertificateAdmin(ReadOnlyAdmin):
     search_fields = ["number"]
 
 
+@admin.register(RegistrationCertificate)
+class RegistrationCertificateAdmin(ReadOnlyAdmin):
+    list_display = ["number", "registration", "event", "issued_at", "digest"]
+    search_fields = ["number", "registration__number"]
+
+
 @admin.register(SearchLog)
 class SearchLogAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "organization", "actor", "query", "result_count"]
-    list_filter = ["organization"]
+    list_display = ["created_at", "organization", "actor", "query", "purpose", "result_count"]
+    list_filter = ["organization", "purpose"]

@@ -91,8 +91,9 @@ class CollateralKind:
         """Keys to look up for an identifier typed into a search or priority query.
 
         Returns every key of this kind the text could denote once normalized (for example a
-        patent number, or a trademark number), or an empty list if it can be none of them.
-        Never raises for bad input: a search for a malformed identifier simply finds nothing.
+        patent number, or a trademark number), preferred first, or an empty list if it can be
+        none of them. Never raises: ``collateral.resolution`` turns "none of any kind asked
+        for" into an error naming the schemes.
         """
         raise NotImplementedError
 
