@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from collateral.fields import CurrencyField
+from collateral.fields import CurrencyField, NormalizedCharField
 from collateral.grantors import mask_id_number
 from collateral.serializers import GrantorSerializer
 from registry.api.serializers.collateral import (
@@ -71,7 +71,7 @@ class RegistrationCreateSerializer(PeriodMixin, serializers.Serializer):
     period_months = serializers.IntegerField(min_value=1, max_value=360, required=False)
     secured_amount = _money(required=False, allow_null=True)
     currency = CurrencyField(default="CNY")
-    loan_reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    loan_reference = NormalizedCharField(max_length=100, required=False, allow_blank=True)
     description = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     on_conflict = serializers.ChoiceField(choices=OnConflict.choices, default=OnConflict.ACCEPT)
 
