@@ -185,3 +185,9 @@ def test_refusals_name_the_rule_in_chinese_too(client_a):
     body = response.json()
     assert body["currency"] == ["ZZZ 不是现行的 ISO 4217 币种代码：请使用如 CNY、USD、EUR。"]
     assert "申请年份 2002 不可能" in body["collateral"][0]["number"][0]
+
+
+def test_loan_reference_is_cleaned_too(client_a):
+    # NUL cannot even be stored in a PostgreSQL text column: cleaned, not a 500
+    body = register(client_a, loan_reference="LN\u202e-2026\x00-0001\u200b")
+    assert body["loan_reference"] == "LN-2026-0001"

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from collateral.fields import CurrencyField
+from collateral.fields import CurrencyField, NormalizedCharField
 from collateral.kinds.base import kind_choices
 from collateral.resolution import scheme_choices, schemes_description
 from collateral.serializers import GrantorSerializer
@@ -78,7 +78,7 @@ class RegistrationCreateSerializer(PeriodMixin, serializers.Serializer):
     period_months = months_field()
     secured_amount = money_field(min_value=0, required=False, allow_null=True)
     currency = CurrencyField(default="CNY")
-    loan_reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    loan_reference = NormalizedCharField(max_length=100, required=False, allow_blank=True)
     description = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     on_conflict = serializers.ChoiceField(choices=OnConflict.choices, default=OnConflict.ACCEPT)
 
