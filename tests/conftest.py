@@ -1,13 +1,13 @@
 import pytest
 from hypothesis import HealthCheck, settings
-
-# Shared machines and CI are slow and noisy: judge properties, never their speed.
-settings.register_profile("registry", deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("registry")
 from rest_framework.test import APIClient
 
 from registry.services.organizations import api_key_create, organization_ensure
 from tests import factories
+
+# Shared machines and CI are slow and noisy: judge properties, never their speed.
+settings.register_profile("registry", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("registry")
 
 
 @pytest.fixture
