@@ -6,9 +6,11 @@ import secrets
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from registry.choices import Role
-from registry.models import ApiKey, Organization
+from registry.exceptions import InvalidInput, NotFound
+from registry.models import ApiKey, Organization, User
 
 
 @transaction.atomic
@@ -51,3 +53,44 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
     ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     api_key.refresh_from_db()
     return api_key
+
+
+@transaction.atomic
+def user_create(
+    *, organization: Organization, username: str, password: str, role: str = Role.VIEWER
+) -> User:
+    """A console login of ``organization`` with ``role``; the password is checked by the
+    project's password validators (raises ``InvalidInput`` naming the field)."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    if role not in Role.values:
+        raise InvalidInput(extra={"role": [_("Unknown role.")]})
+    user = User(username=username.strip(), organization=organization, role=role)
+    errors: dict[str, list[str]] = {}
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as exc:
+        errors.update({k: [str(m) for m in v] for k, v in exc.message_dict.items()})
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        errors["password"] = [str(m) for m in exc.messages]
+    if errors:
+        raise InvalidInput(extra=errors)
+    user.set_password(password)
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_update(*, organization: Organization, user_id: int, role: str, is_active: bool) -> User:
+    """Change a user's role or lock the login; only within ``organization``."""
+    user = User.objects.select_for_update().filter(pk=user_id, organization=organization).first()
+    if user is None:
+        raise NotFound()
+    if role not in Role.values:
+        raise InvalidInput(extra={"role": [_("Unknown role.")]})
+    user.role, user.is_active = role, is_active
+    user.save(update_fields=["role", "is_active"])
+    return user
