@@ -84,7 +84,7 @@ def certificate_issue_view(request):
     actor = console_actor(request)
     form = SearchForm(request.POST or None)
     if request.method != "POST" or not form.is_valid():
-        return HttpResponseRedirect(reverse("console:search"))
+        return HttpResponseRedirect(reverse("console:registry_search"))
     context = {"organization": None, "now": timezone.now()}
 
     def render_results(hits):
@@ -180,8 +180,9 @@ def _latest_panel(request) -> dict:
     }
 
 
-console_site.add_view("search/", search_view, "search")
-console_site.add_view("search/certificate/", certificate_issue_view, "certificate_issue")
+# "search/" is the theme's own command search
+console_site.add_view("registry-search/", search_view, "registry_search")
+console_site.add_view("registry-search/certificate/", certificate_issue_view, "certificate_issue")
 console_site.add_view("certificates/<str:number>/", certificate_view, "certificate")
 console_site.add_view("notices/<str:number>/", notice_view, "notice")
 console_site.add_dashboard_panel(Section("console/panel_list.html", _expiring_panel, order=20))
@@ -189,7 +190,7 @@ console_site.add_dashboard_panel(Section("console/panel_list.html", _latest_pane
 
 WORK = gettext_lazy("Daily work")
 console_site.add_navigation(NavItem(WORK, gettext_lazy("Dashboard"), "index", "dashboard", 0))
-console_site.add_navigation(NavItem(WORK, gettext_lazy("Search"), "search", "search", 10))
+console_site.add_navigation(NavItem(WORK, gettext_lazy("Search"), "registry_search", "search", 10))
 console_site.add_navigation(
     NavItem(
         WORK, gettext_lazy("Registrations"), "registry_registration_changelist", "description", 20

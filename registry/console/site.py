@@ -15,11 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from unfold.forms import AuthenticationForm
 from unfold.sites import UnfoldAdminSite
 
 from registry.actors import Actor
@@ -57,6 +59,26 @@ def require_admin(request: HttpRequest) -> Actor:
     if not is_org_admin(request):
         raise PermissionDenied
     return console_actor(request)
+
+
+class ConsoleAuthenticationForm(AuthenticationForm):
+    """Signs in lenders' staff: any active user of an organization (not Django's is_staff)."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Enter the username and password of a console login."),
+        "no_organization": _(
+            "This login belongs to no lender: the platform operator uses /admin/."
+        ),
+    }
+
+    def confirm_login_allowed(self, user) -> None:
+        if not user.is_active:
+            raise forms.ValidationError(self.error_messages["inactive"], code="inactive")
+        if not getattr(user, "organization_id", None):
+            raise forms.ValidationError(
+                self.error_messages["no_organization"], code="no_organization"
+            )
 
 
 @dataclass(frozen=True)
@@ -109,11 +131,11 @@ class LenderConsoleSite(UnfoldAdminSite):
     site_header = _("Collateral Registry")
     index_title = _("Dashboard")
     index_template = "console/dashboard.html"
-    enable_nav_sidebar = False
     final_catch_all_view = False
 
     def __init__(self, name: str = "console") -> None:
         super().__init__(name)
+        self.login_form = ConsoleAuthenticationForm
         self.hooks = ConsoleHooks()
 
     # --- what apps contribute ---------------------------------------------------------
