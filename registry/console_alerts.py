@@ -6,6 +6,8 @@ Kept in its own module: it moves with the alerting subsystem (``registry.alerts`
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
@@ -16,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from collateral.kinds.base import all_kinds
 from registry import display
 from registry.console.base import ConsoleModelAdmin, add_service_errors, report
 from registry.console.registrations import registration_link
@@ -30,11 +33,35 @@ from registry.console.site import (
 )
 from registry.exceptions import RegistryError
 from registry.models import Alert, Webhook
-from registry.models.alerts import AlertKind, AlertSeverity, AlertStatus, NotificationEvent
+from registry.models.alerts import (
+    AlertKind,
+    AlertSeverity,
+    AlertStatus,
+    NotificationEvent,
+    alert_message,
+)
 from registry.selectors.alerts import alerts_of, webhook_deliveries, webhook_get
 from registry.services.alert_settings import alert_settings_update
 from registry.services.alerts import alert_acknowledge
 from registry.services.webhooks import webhook_subscribe, webhook_unsubscribe
+
+
+def alert_message_shown(alert: Alert) -> str:
+    """The alert's message in the reader's language, identity-key schemes by their labels
+    (the stored parameters name them by code, e.g. in a duplicate pledge's keys)."""
+    schemes = {
+        code: str(label) for kind in all_kinds().values() for code, label in kind.schemes.items()
+    }
+    params = {}
+    for name, value in (alert.message_params or {}).items():
+        if isinstance(value, str):
+            value = re.sub(
+                r"\b(" + "|".join(map(re.escape, schemes)) + r")\b",
+                lambda m: schemes[m.group(1)],
+                value,
+            )
+        params[name] = value
+    return alert_message(alert.message_code, params)
 
 
 def _inbox_url(**params) -> str:
@@ -69,7 +96,7 @@ class AlertInboxAdmin(ConsoleModelAdmin):
 
     @admin.display(description=gettext_lazy("message"))
     def message_shown(self, obj):
-        return obj.message
+        return alert_message_shown(obj)
 
     @admin.display(description=gettext_lazy("kind"))
     def kind_shown(self, obj):
@@ -292,7 +319,7 @@ def _shortfalls_panel(request) -> dict:
         "rows": [
             {
                 "label": a.registration.number,
-                "detail": a.message,
+                "detail": alert_message_shown(a),
                 "url": registration_link(a.registration, a.organization_id),
             }
             for a in shortfalls[:5]
@@ -309,7 +336,7 @@ def _registration_alerts(request, registration) -> dict | None:
     return {
         "alerts": [
             {
-                "message": a.message,
+                "message": alert_message_shown(a),
                 "kind": display.choice_label(AlertKind, a.kind),
                 "status": display.choice_label(AlertStatus, a.status),
             }
@@ -331,7 +358,7 @@ def _alert_rows(organization) -> list[list]:
             display.choice_label(AlertSeverity, a.severity),
             display.choice_label(AlertStatus, a.status),
             a.registration.number,
-            a.message,
+            alert_message_shown(a),
         ]
         for a in alerts_of(organization=organization)
     ]

@@ -49,6 +49,49 @@ def all_columns() -> list[str]:
     return REGISTRATION_COLUMNS + item_columns()
 
 
+def column_guide() -> list[tuple[str, str, str]]:
+    """For the upload page: each column, what it holds, and the values it takes."""
+    from collateral.serializers import GrantorSerializer
+    from registry.display import kind_label
+
+    grantor = GrantorSerializer().fields
+    guide = [
+        ("loan_reference", _("Loan reference"), _("rows with the same one make one registration")),
+        ("grantor_name", str(grantor["name"].label), ""),
+        (
+            "grantor_id_type",
+            str(grantor["id_type"].label),
+            ", ".join(f"{v} = {label}" for v, label in grantor["id_type"].choices.items()),
+        ),
+        ("grantor_id_number", str(grantor["id_number"].label), ""),
+        ("period_years", _("Period (years)"), "1–30"),
+        ("period_months", _("or period (months)"), "1–360"),
+        ("secured_amount", _("Secured amount"), ""),
+        ("currency", _("Currency"), "CNY"),
+        ("description", _("Description"), ""),
+        (
+            "kind",
+            _("Kind"),
+            ", ".join(f"{code} = {kind_label(code)}" for code in all_kinds()),
+        ),
+    ]
+    seen = {"kind"}
+    for code, kind in all_kinds().items():
+        for name, serializer_field in kind.serializer_class().fields.items():
+            if name in seen:
+                continue
+            seen.add(name)
+            values = ""
+            if isinstance(serializer_field, serializers.ChoiceField):
+                values = ", ".join(
+                    f"{v} = {label}" for v, label in serializer_field.choices.items()
+                )
+            elif isinstance(serializer_field, serializers.ListField):
+                values = _("separated by ;")
+            guide.append((name, f"{serializer_field.label} ({kind_label(code)})", values))
+    return guide
+
+
 @dataclass
 class PlannedRegistration:
     """One registration the file asks for, validated, with the rows it came from."""
@@ -142,12 +185,18 @@ def _raw_item(row: dict[str, str]) -> dict[str, Any]:
 
 
 def _messages(detail: Any, prefix: str = "") -> list[str]:
+    """Error messages prefixed with the column (and, in a list, the 1-based position)."""
     if isinstance(detail, dict):
-        return [
-            m
-            for key, value in detail.items()
-            for m in _messages(value, f"{key}: " if key != "non_field_errors" else "")
-        ]
+        messages = []
+        for key, value in detail.items():
+            if key == "non_field_errors":
+                label = prefix
+            elif isinstance(key, int) or str(key).isdigit():
+                label = f"{prefix.rstrip(': ')} #{int(key) + 1}: "
+            else:
+                label = f"{prefix}{key}: "
+            messages.extend(_messages(value, label))
+        return messages
     if isinstance(detail, list):
         return [m for value in detail for m in _messages(value, prefix)]
     return [f"{prefix}{detail}"]

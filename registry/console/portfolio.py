@@ -25,7 +25,13 @@ from registry.console.site import (
 )
 from registry.exceptions import InvalidInput, RegistryError
 from registry.models import CollateralItem, Registration
-from registry.portfolio import all_columns, portfolio_plan, read_rows, sample_rows
+from registry.portfolio import (
+    all_columns,
+    column_guide,
+    portfolio_plan,
+    read_rows,
+    sample_rows,
+)
 from registry.services.portfolio import portfolio_import
 
 SESSION_KEY = "console_portfolio_upload"
@@ -98,7 +104,7 @@ def import_view(request):
         "form": form,
         "plan": plan,
         "error_rows": sorted(plan.errors.items()) if plan else [],
-        "columns": all_columns(),
+        "columns": column_guide(),
     }
     return TemplateResponse(request, "console/portfolio_import.html", context)
 

@@ -3,7 +3,9 @@
 from django import template
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 
+from registry import display
 from registry.choices import MatchType, RegistrationStatus
 
 register = template.Library()
@@ -26,3 +28,31 @@ def status_label(value: str) -> str:
 @register.filter
 def match_label(value: str) -> str:
     return MatchType(value).label if value in MatchType.values else value
+
+
+QUERY_LABELS = {
+    "identifier": _("Collateral identifier"),
+    "kind": _("Kind"),
+    "grantor_id": _("Grantor ID"),
+    "grantor_name": _("Grantor name"),
+    "include_inactive": _("Include expired and discharged"),
+}
+
+
+@register.filter
+def kind_label(value: str) -> str:
+    return display.kind_label(value)
+
+
+@register.filter
+def query_label(value: str) -> str:
+    return str(QUERY_LABELS.get(value, value))
+
+
+@register.filter
+def query_value(value) -> str:
+    if value is True:
+        return str(_("Yes"))
+    if value is False:
+        return str(_("No"))
+    return display.kind_label(value) if isinstance(value, str) else str(value)
