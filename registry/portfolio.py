@@ -184,6 +184,15 @@ def _raw_item(row: dict[str, str]) -> dict[str, Any]:
     return item
 
 
+def _column_label(name: str) -> str:
+    """``编号 (number)``: the field's label, with the column it is read from."""
+    for kind in all_kinds().values():
+        serializer_field = kind.serializer_class().fields.get(name)
+        if serializer_field is not None and serializer_field.label:
+            return f"{serializer_field.label} ({name})"
+    return name
+
+
 def _messages(detail: Any, prefix: str = "") -> list[str]:
     """Error messages prefixed with the column (and, in a list, the 1-based position)."""
     if isinstance(detail, dict):
@@ -194,7 +203,7 @@ def _messages(detail: Any, prefix: str = "") -> list[str]:
             elif isinstance(key, int) or str(key).isdigit():
                 label = f"{prefix.rstrip(': ')} #{int(key) + 1}: "
             else:
-                label = f"{prefix}{key}: "
+                label = f"{prefix}{_column_label(str(key))}: "
             messages.extend(_messages(value, label))
         return messages
     if isinstance(detail, list):

@@ -21,6 +21,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    "--lang=zh-CN",  # the browser's own widgets (file chooser) in Chinese too
 ]
 PASSWORD = "demo-password"
 
