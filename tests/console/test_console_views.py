@@ -332,3 +332,40 @@ def test_create_user_command(demo):
     )
     with pytest.raises(Exception, match="No organization"):
         call_command("create_user", "NOPE", "x", "--password", "pass-phrase-b")
+
+
+def _no_items(prefix: str) -> dict[str, str]:
+    data = {}
+    for kind in ("ip", "warehouse_receipt", "livestock", "forest_right"):
+        data[f"{prefix}-{kind}-TOTAL_FORMS"] = "0"
+        data[f"{prefix}-{kind}-INITIAL_FORMS"] = "0"
+    return data
+
+
+def test_amend_adds_and_removes_items_through_the_service(demo, client):
+    registration = Registration.objects.get(
+        secured_party__code="BANKA", items__kind="warehouse_receipt"
+    )
+    receipt = registration.items.get(kind="warehouse_receipt")
+    login(client, "officer_a")
+    url = f"{C}/registry/registration/{registration.pk}/amend/"
+    data = {
+        **_no_items("add"),
+        "remove_items": [str(receipt.pk)],
+        "description": "swap the receipt for a patent",
+        "secured_amount": "1500000.00",
+        "add-ip-TOTAL_FORMS": "1",
+        "add-ip-0-ip_type": "invention_patent",
+        "add-ip-0-number": "201710601862.4",  # wrong check character
+        "add-ip-0-title": "新专利",
+    }
+    bad = client.post(url, data)
+    assert bad.status_code == 200
+    assert bad.context["item_formsets"].formsets[1].forms[0].errors["number"]
+    assert registration.events.count() == 1
+    data["add-ip-0-number"] = "201810123457.X"
+    assert client.post(url, data).status_code == 302
+    event = registration.events.order_by("-sequence").first()
+    assert (event.event, event.actor) == ("amended", "user:officer_a")
+    assert registration.items.get(pk=receipt.pk).removed_at is not None
+    assert registration.items.filter(kind="ip", removed_at__isnull=True).exists()
