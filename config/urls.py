@@ -4,12 +4,14 @@ from django.views.generic import RedirectView
 
 from registry.api.views.certificates import public_verify_page
 from registry.api.views.root import healthz
+from registry.console.site import console_site
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", RedirectView.as_view(url="/console/", permanent=False)),
     path("healthz/", healthz, name="healthz"),
     path("verify/<str:number>", public_verify_page, name="public-verify"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("console/", console_site.urls),
     path("admin/", admin.site.urls),
     path("api/v1/", include("valuation.api.urls")),
     path("api/v1/", include("registry.api.urls")),

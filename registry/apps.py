@@ -7,4 +7,9 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Registry")
 
     def ready(self) -> None:
+        from django.utils.module_loading import autodiscover_modules
+
         from registry.api import schema  # noqa: F401  (registers the OpenAPI auth extension)
+
+        # Each app contributes its lender-console pages from its own console module(s).
+        autodiscover_modules("console")

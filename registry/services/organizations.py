@@ -99,34 +99,46 @@ def user_create(
     *,
     actor: Actor,
     username: str,
-    role: str,
     password: str,
+    role: str = Role.VIEWER,
     email: str = "",
     organization: Organization | None = None,
 ) -> User:
-    """A console login of ``organization`` (default: the actor's) with a role."""
+    """A console login of ``organization`` (default: the actor's) with ``role``; the password
+    is checked by the project's password validators (``InvalidInput`` names the field)."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
     organization = organization or actor.organization
     if role not in Role.values:
         raise InvalidInput(extra={"role": [_("Unknown role.")]})
-    if User.objects.filter(username=username).exists():
-        raise InvalidInput(extra={"username": [_("A user with that username already exists.")]})
-    user = User(username=username, email=email, organization=organization, role=role)
+    user = User(username=username.strip(), email=email, organization=organization, role=role)
+    errors: dict[str, list[str]] = {}
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as exc:
+        errors.update({k: [str(m) for m in v] for k, v in exc.message_dict.items()})
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        errors["password"] = [str(m) for m in exc.messages]
+    if errors:
+        raise InvalidInput(extra=errors)
     user.set_password(password)
-    user.full_clean(exclude=["password"])
     user.save()
     audit_record(
         actor_label=actor.label,
         organization=organization,
         action=AuditAction.USER_CREATED,
         target=user,
-        after={"username": username, "role": role},
+        after={"username": user.username, "role": role},
     )
     return user
 
 
 @transaction.atomic
-def user_role_set(*, actor: Actor, user_id: int, role: str) -> User:
-    """Change the role of one of the actor's organization's users."""
+def user_update(*, actor: Actor, user_id: int, role: str, is_active: bool = True) -> User:
+    """Change the role of one of the actor's organization's users, or lock the login."""
     if role not in Role.values:
         raise InvalidInput(extra={"role": [_("Unknown role.")]})
     user = (
@@ -134,16 +146,17 @@ def user_role_set(*, actor: Actor, user_id: int, role: str) -> User:
     )
     if user is None:
         raise NotFound()
-    if user.role != role:
-        before = user.role
-        user.role = role
-        user.save(update_fields=["role"])
+    before = {"role": user.role, "is_active": user.is_active}
+    after = {"role": role, "is_active": is_active}
+    if before != after:
+        user.role, user.is_active = role, is_active
+        user.save(update_fields=["role", "is_active"])
         audit_record(
             actor_label=actor.label,
             organization=user.organization,
             action=AuditAction.USER_ROLE_CHANGED,
             target=user,
-            before={"role": before},
-            after={"role": role},
+            before=before,
+            after=after,
         )
     return user

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from collateral.kinds.base import all_kinds
 from collateral.resolution import scheme_catalogue
+from registry import display
 from registry.choices import LedgerEventType, MatchType, RegistrationStatus, SearchPurpose
 
 register = template.Library()
@@ -36,6 +37,19 @@ def event_label(value: str) -> str:
     return LedgerEventType(value).label if value in LedgerEventType.values else value
 
 
+QUERY_LABELS = {
+    "identifier": _("Collateral identifier"),
+    "registration_number": _("Registration number"),
+    "scheme": _("Identifier scheme"),
+    "as_of": _("As of"),
+    "purpose": _("Purpose"),
+    "kind": _("Kind"),
+    "grantor_id": _("Grantor ID"),
+    "grantor_name": _("Grantor name"),
+    "include_inactive": _("Include expired and discharged"),
+}
+
+
 @register.filter
 def kind_label(value: str) -> str:
     kind = all_kinds().get(value)
@@ -62,3 +76,17 @@ def how_label(value: str) -> str:
         "similar_name": _("similar name"),
     }
     return labels.get(value, value)
+
+
+@register.filter
+def query_label(value: str) -> str:
+    return str(QUERY_LABELS.get(value, value))
+
+
+@register.filter
+def query_value(value) -> str:
+    if value is True:
+        return str(_("Yes"))
+    if value is False:
+        return str(_("No"))
+    return display.kind_label(value) if isinstance(value, str) else str(value)

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def console(client):
     call_command("seed_demo", stdout=io.StringIO())
-    client.force_login(User.objects.get(username="demo"))
+    client.force_login(User.objects.get(username="operator"))
     return client
 
 
@@ -62,7 +62,7 @@ def test_lender_staff_see_only_their_own_rows_and_no_platform_settings(client):
 
     call_command("seed_demo", stdout=io.StringIO())
     bank_b = Registration.objects.filter(secured_party__code="BANKB").first().secured_party
-    staff = User.objects.create_user("officer_b", password="x", is_staff=True)
+    staff = User.objects.create_user("staff_b", password="x", is_staff=True)
     staff.organization = bank_b
     staff.save()
     staff.user_permissions.set(

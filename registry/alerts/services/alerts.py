@@ -258,6 +258,7 @@ def alert_settings_set(*, actor: Actor, expiring_thresholds: list[int]) -> Alert
         organization=actor.organization
     )
     before = list(settings_row.expiring_thresholds)
+    expiring_thresholds = sorted(set(expiring_thresholds), reverse=True)
     settings_row.expiring_thresholds = expiring_thresholds
     try:
         settings_row.full_clean()

@@ -18,11 +18,18 @@ from registry.actors import Actor
 from registry.choices import Role
 from registry.items import grantor_validate, items_validate
 from registry.models import ApiKey, Registration, User
-from registry.services.organizations import api_key_create, organization_ensure
+from registry.services.organizations import api_key_create, organization_ensure, user_create
 from registry.services.registrations import Period, registration_create
 
-DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - a documented local demo login
+# (username, organization code or None for the platform operator, role), listed in README
+DEMO_LOGINS = [
+    ("officer_a", "BANKA", Role.OFFICER),
+    ("viewer_a", "BANKA", Role.VIEWER),
+    ("admin_a", "BANKA", Role.ADMIN),
+    ("officer_b", "BANKB", Role.OFFICER),
+    ("operator", None, None),
+]
 
 GRANTOR_FARM = {
     "name": "杭州绿谷农业有限公司",
@@ -104,7 +111,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         bank_a, _ = organization_ensure(code="BANKA", name="Bank A 甲银行")
         bank_b, _ = organization_ensure(code="BANKB", name="Bank B 乙小贷")
-        self._ensure_login(bank_a)
+        self._ensure_logins({"BANKA": bank_a, "BANKB": bank_b})
         self._ensure_api_key(bank_a)
         if Registration.objects.exists():
             self.stdout.write("Demo: registry already has data; nothing seeded.")
@@ -113,9 +120,9 @@ class Command(BaseCommand):
         b = Actor(organization=bank_b, label="seed_demo")
         now = timezone.now()
         # First, so the ledger's times stay in order: registered 25 days ago for one month,
-        # it expires within a week.
+        # it expires within a week (BANKA's officer sees it expiring).
         with clock_at(now - timedelta(days=25)):
-            self._register(b, GRANTOR_PERSON, [CATTLE], Period(months=1), "30000.00")
+            self._register(a, GRANTOR_PERSON, [CATTLE], Period(months=1), "30000.00")
         self._register(a, GRANTOR_TECH, [PATENT], Period(years=3), "2000000.00")
         self._register(a, GRANTOR_FARM, [RECEIPT, PIGS], Period(years=1), "1500000.00")
         self._register(a, GRANTOR_FARM, [FOREST], Period(years=10), "800000.00")
@@ -136,15 +143,22 @@ class Command(BaseCommand):
             description="Demo registration",
         )
 
-    def _ensure_login(self, organization):
-        user = User.objects.filter(username=DEMO_USERNAME).first()
-        if user is None:
-            user = User.objects.create_superuser(
-                DEMO_USERNAME, email="demo@localhost", password=DEMO_PASSWORD
-            )
-            user.organization, user.role = organization, Role.ADMIN
-            user.save(update_fields=["organization", "role"])
-            self.stdout.write(f"Demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}")
+    def _ensure_logins(self, organizations):
+        for username, code, role in DEMO_LOGINS:
+            if User.objects.filter(username=username).exists():
+                continue
+            if code is None:
+                User.objects.create_superuser(
+                    username, email=f"{username}@localhost", password=DEMO_PASSWORD
+                )
+            else:
+                user_create(
+                    actor=Actor.command(organizations[code], "seed_demo"),
+                    username=username,
+                    password=DEMO_PASSWORD,
+                    role=role,
+                )
+            self.stdout.write(f"Demo login: {username} / {DEMO_PASSWORD}")
 
     def _ensure_api_key(self, organization):
         path = Path(settings.VAR_DIR) / "demo-api-key.txt"
