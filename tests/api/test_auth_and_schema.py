@@ -72,8 +72,8 @@ def test_list_query_count_is_fixed(client_a, page_size_items):
     with CaptureQueriesContext(connection) as queries:
         response = client_a.get("/api/v1/registrations/")
     assert response.json()["count"] == page_size_items
-    # auth (key), count, page, items, identity keys, events
-    assert len(queries) == 6, [q["sql"] for q in queries]
+    # auth (key), count, page, items, identity keys, events, standing objections
+    assert len(queries) == 7, [q["sql"] for q in queries]
 
 
 def test_schema_describes_the_contract():

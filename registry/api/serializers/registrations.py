@@ -19,7 +19,8 @@ from registry.api.serializers.collateral import (
     CollateralListField,
     IdentifierSerializer,
 )
-from registry.choices import OnConflict
+from registry.api.serializers.legal import ObjectionNoticeSerializer, objection_public
+from registry.choices import ObjectionStatus, OnConflict
 from registry.exceptions import InvalidInput
 from registry.models import LedgerEvent, Registration
 from registry.notices import notice_document, search_result_document
@@ -159,6 +160,9 @@ class NoticeSerializer(serializers.ModelSerializer):
     grantor = serializers.SerializerMethodField()
     collateral = serializers.SerializerMethodField()
     events = serializers.SerializerMethodField()
+    objections = serializers.SerializerMethodField(
+        help_text=_("Objections that stand against this registration (异议登记).")
+    )
 
     class Meta:
         model = Registration
@@ -172,6 +176,7 @@ class NoticeSerializer(serializers.ModelSerializer):
             "grantor",
             "collateral",
             "events",
+            "objections",
         ]
 
     def _is_owner(self, registration: Registration) -> bool:
@@ -203,6 +208,15 @@ class NoticeSerializer(serializers.ModelSerializer):
             organization=self.context.get("organization"),
             now=self.context.get("now") or timezone.now(),
         )
+
+    @extend_schema_field(ObjectionNoticeSerializer(many=True))
+    def get_objections(self, registration: Registration) -> list[dict[str, Any]]:
+        objections = getattr(registration, "standing", None)
+        if objections is None:
+            objections = list(registration.objections.select_related("objector"))
+        now = self.context.get("now")
+        standing = (ObjectionStatus.OPEN, ObjectionStatus.CASE_PENDING)
+        return [objection_public(o, now) for o in objections if o.current_status(now) in standing]
 
 
 class RegistrationSerializer(NoticeSerializer):
@@ -319,7 +333,11 @@ class LedgerEventSerializer(serializers.ModelSerializer):
 
     def to_representation(self, event: LedgerEvent) -> dict[str, Any]:
         data = super().to_representation(event)
-        if not self.context.get("full", False):
+        full_through = self.context.get("full_through")
+        full = self.context.get("full", False) or (
+            full_through is not None and event.sequence <= full_through
+        )
+        if not full:
             data.update(dict.fromkeys(self.PRIVATE))
         return data
 
