@@ -9,6 +9,8 @@ class AlertKind(models.TextChoices):
     EXPIRING = "expiring", _("Expiring registration")
     STALE_VALUATION = "stale_valuation", _("Stale valuation")
     COVERAGE_SHORTFALL = "coverage_shortfall", _("Coverage shortfall")
+    OBJECTION = "objection", _("Objection to a registration")
+    GRANTOR_WATCH = "grantor_watch", _("Watched grantor")
 
 
 class AlertStatus(models.TextChoices):
