@@ -185,6 +185,10 @@ strings. Lists are paginated (`?page=`, 50 per page). Messages follow `Accept-La
         "CollateralKindEnum": "collateral.kinds.collateral_kind_choices",
         "AlertStatusEnum": "registry.alerts.choices.AlertStatus",
         "AlertSeverityEnum": "registry.alerts.choices.AlertSeverity",
+        "WatchedIdTypeEnum": "registry.alerts.choices.WatchedIdType",
+        "GrantorIdTypeEnum": "collateral.choices.GrantorIdType",
+        "ObjectionStatusEnum": "registry.choices.ObjectionStatus",
+        "TransferStatusEnum": "registry.choices.TransferStatus",
     },
 }
 

@@ -13,6 +13,13 @@ class AlertKind(models.TextChoices):
     GRANTOR_WATCH = "grantor_watch", _("Watched grantor")
 
 
+class WatchedIdType(models.TextChoices):
+    """The grantor IDs a watch may name (the values of ``collateral``'s grantor ID types)."""
+
+    USCC = "uscc", _("Unified social credit code")
+    RESIDENT_ID = "resident_id", _("Resident ID")
+
+
 class AlertStatus(models.TextChoices):
     OPEN = "open", _("Open")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")

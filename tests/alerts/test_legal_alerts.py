@@ -168,3 +168,16 @@ def test_a_watch_hears_only_of_events_after_it_was_made(actor_a, actor_b, bank_a
     registration_discharge(actor=actor_b, number=earlier.number)
     discharged = LedgerEvent.objects.get(registration=earlier, event="discharged")
     assert grantor_watch_alerts_raise(event_ids=[discharged.pk]).opened == 1
+
+
+def test_messages_are_in_chinese_and_english(actor_a, actor_b):
+    from django.utils import translation
+
+    registration = register(actor_a, ip_item())
+    objection_file(actor=actor_b, number=registration.number, grounds="x")
+    objection_alerts_sync()
+    alert = alerts("objection").get()
+    with translation.override("zh-hans"):
+        assert "提出异议" in alert.message
+    with translation.override("en"):
+        assert "filed an objection" in alert.message

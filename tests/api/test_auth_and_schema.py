@@ -93,9 +93,21 @@ def test_schema_describes_the_contract():
         "/api/v1/search-certificates/{number}/",
         "/api/v1/search-certificates/{number}/verify/",
         "/api/v1/search-certificates/public-key/",
+        "/api/v1/registrations/{number}/objections/",
+        "/api/v1/registrations/{number}/objections/{id}/withdraw/",
+        "/api/v1/registrations/{number}/objections/{id}/case/",
+        "/api/v1/registrations/{number}/transfers/",
+        "/api/v1/transfers/",
+        "/api/v1/transfers/{id}/accept/",
+        "/api/v1/transfers/{id}/decline/",
+        "/api/v1/grantor-watches/",
+        "/api/v1/grantor-watches/{id}/",
     ]:
         assert path in paths, path
     components = schema["components"]["schemas"]
+    assert components["ObjectionCreateRequest"]["required"] == ["grounds"]
+    assert components["TransferCreateRequest"]["required"] == ["to"]
+    assert "objections" in components["Registration"]["properties"]
     mapping = components["CollateralItemInputRequest"]["discriminator"]["mapping"]
     assert set(mapping) == set(all_kinds())
     assert "number" in components["IpItemInputRequest"]["properties"]

@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from collateral.choices import GrantorIdType
-from registry.alerts.choices import AlertKind
+from registry.alerts.choices import AlertKind, WatchedIdType
 from registry.alerts.models import Alert, GrantorWatch, Webhook, WebhookDelivery
 from registry.api.serializers.legal import GrantorIdSerializer
 
@@ -108,10 +107,4 @@ class GrantorWatchSerializer(serializers.ModelSerializer):
 
 
 class GrantorWatchCreateSerializer(GrantorIdSerializer):
-    id_type = serializers.ChoiceField(
-        choices=[
-            (GrantorIdType.USCC.value, GrantorIdType.USCC.label),
-            (GrantorIdType.RESIDENT_ID.value, GrantorIdType.RESIDENT_ID.label),
-        ],
-        label=_("ID type"),
-    )
+    id_type = serializers.ChoiceField(choices=WatchedIdType.choices, label=_("ID type"))

@@ -42,6 +42,7 @@ class ObjectionListCreateView(generics.GenericAPIView):
     """Objections (异议登记) to a registration: any organization may file one."""
 
     serializer_class = ObjectionSerializer
+    queryset = Objection.objects.none()  # for the schema; reads go through the selector
     filterset_class = None
 
     @extend_schema(
@@ -148,6 +149,7 @@ DIRECTION = OpenApiParameter(
 
 class TransferListView(generics.GenericAPIView):
     serializer_class = TransferSerializer
+    queryset = TransferOffer.objects.none()  # for the schema; reads go through the selector
     filterset_class = None
 
     @extend_schema(
