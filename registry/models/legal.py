@@ -99,10 +99,21 @@ class Objection(models.Model):
     def on_behalf_of_grantor(self) -> bool:
         return bool(self.grantor_id_number)
 
-    def current_status(self, now: datetime | None = None) -> str:
-        if self.status == ObjectionStatus.OPEN and self.lapses_at <= (now or timezone.now()):
+    def status_at(self, at: datetime) -> str | None:
+        """The status as it stood at ``at`` (None: not yet filed), derived from the row's
+        times, so a lapse needs no job to have run and a past notice reads as it did then."""
+        if self.filed_at > at:
+            return None
+        if self.closed_at is not None and self.closed_at <= at:
+            return self.status
+        if self.case_recorded_at is not None and self.case_recorded_at <= at:
+            return ObjectionStatus.CASE_PENDING
+        if self.lapses_at <= at:
             return ObjectionStatus.LAPSED
-        return self.status
+        return ObjectionStatus.OPEN
+
+    def current_status(self, now: datetime | None = None) -> str:
+        return self.status_at(now or timezone.now()) or self.status
 
 
 class TransferOffer(models.Model):

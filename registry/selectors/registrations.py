@@ -17,7 +17,6 @@ from registry.models import (
     Registration,
     TransferOffer,
 )
-from registry.models.legal import STANDING
 
 
 def registrations_with_items(queryset: QuerySet[Registration] | None = None) -> QuerySet:
@@ -31,12 +30,12 @@ def registrations_with_items(queryset: QuerySet[Registration] | None = None) -> 
         )
     )
     events = LedgerEvent.objects.only("id", "registration_id", "sequence", "event", "occurred_at")
-    # standing as stored; the notice drops those whose lapse time passed before the job ran
-    standing = Objection.objects.filter(status__in=STANDING).select_related("objector")
+    # every objection: the notice reads which stood at its moment (lapses need no job)
+    objections = Objection.objects.select_related("objector").order_by("filed_at", "id")
     return queryset.select_related("secured_party").prefetch_related(
         Prefetch("items", queryset=current_items, to_attr="current_items"),
         Prefetch("events", queryset=events.order_by("sequence"), to_attr="event_list"),
-        Prefetch("objections", queryset=standing.order_by("filed_at", "id"), to_attr="standing"),
+        Prefetch("objections", queryset=objections, to_attr="objection_list"),
     )
 
 

@@ -20,6 +20,7 @@ from registry.actors import Actor
 from registry.choices import LedgerEventType, ObjectionStatus, RegistrationStatus, RulingOutcome
 from registry.exceptions import InvalidInput, InvalidState, NotFound, PermissionDenied
 from registry.models import IdentityKeyEntry, LedgerHead, Objection, Registration
+from registry.services.certificates import registration_certificate_issue
 from registry.services.ledger import ledger_append, ledger_lock, ledger_now
 from registry.services.registrations import require_active
 
@@ -66,7 +67,7 @@ def _append(
     objection: Objection,
     **payload: Any,
 ):
-    return ledger_append(
+    entry = ledger_append(
         head,
         registration=registration,
         event=event,
@@ -74,6 +75,8 @@ def _append(
         occurred_at=now,
         payload={"objection": objection.pk, **payload},
     )
+    registration_certificate_issue(registration=registration, event=entry)
+    return entry
 
 
 @transaction.atomic
@@ -299,6 +302,10 @@ def objection_rule(
     objection.save(
         update_fields=["status", "ruling_reference", "ruling_outcome", "ruling_note", "closed_at"]
     )
+    if outcome == RulingOutcome.AMENDMENT:
+        # the certificate of the ruling shows the notice as the ruling leaves it
+        registration.items.filter(pk__in=removed).update(removed_at=now)
+        IdentityKeyEntry.objects.filter(item_id__in=removed).update(released_at=now)
     _append(
         head,
         registration=registration,
@@ -311,8 +318,6 @@ def objection_rule(
     )
     ordered = None
     if outcome == RulingOutcome.AMENDMENT:
-        registration.items.filter(pk__in=removed).update(removed_at=now)
-        IdentityKeyEntry.objects.filter(item_id__in=removed).update(released_at=now)
         registration.save(update_fields=["updated_at"])
         ordered = ledger_append(
             head,
@@ -322,6 +327,7 @@ def objection_rule(
             occurred_at=now,
             payload={"ruling": ruling, "removed": removed},
         )
+        registration_certificate_issue(registration=registration, event=ordered)
     elif outcome == RulingOutcome.DISCHARGE:
         registration.status = RegistrationStatus.DISCHARGED
         registration.discharged_at = now
@@ -337,6 +343,7 @@ def objection_rule(
             occurred_at=now,
             payload={"ruling": ruling},
         )
+        registration_certificate_issue(registration=registration, event=ordered)
     dispatch.objections_changed([registration.pk])
     if ordered is not None:
         dispatch.registrations_changed([registration.pk])

@@ -27,6 +27,7 @@ from registry.models import (
     Registration,
     TransferOffer,
 )
+from registry.services.certificates import registration_certificate_issue
 from registry.services.ledger import counter_next, ledger_append, ledger_lock, ledger_now
 from registry.services.registrations import require_active
 
@@ -151,7 +152,8 @@ def _split_off(
         grantor_name=registration.grantor_name,
         grantor_id_type=registration.grantor_id_type,
         grantor_id_number=registration.grantor_id_number,
-        registered_at=min(item.effective_at for item in items),
+        # a new registration from now; its items keep their own effective times (and ranks)
+        registered_at=now,
         expires_at=registration.expires_at,
         currency=registration.currency,
         loan_reference=registration.loan_reference,
@@ -195,7 +197,7 @@ def _split_off(
         released_at=now
     )
     registration.save(update_fields=["updated_at"])
-    ledger_append(
+    split_event = ledger_append(
         head,
         registration=registration,
         event=LedgerEventType.SPLIT_OFF,
@@ -208,7 +210,8 @@ def _split_off(
             "registration_number": split.number,
         },
     )
-    ledger_append(
+    registration_certificate_issue(registration=registration, event=split_event)
+    transferred = ledger_append(
         head,
         registration=split,
         event=LedgerEventType.TRANSFERRED,
@@ -237,6 +240,7 @@ def _split_off(
             ],
         },
     )
+    registration_certificate_issue(registration=split, event=transferred)
     return split
 
 
@@ -273,7 +277,7 @@ def transfer_accept(*, actor: Actor, transfer_id: int) -> TransferOffer:
     else:
         registration.secured_party = offer.to_organization
         registration.save(update_fields=["secured_party", "updated_at"])
-        ledger_append(
+        event = ledger_append(
             head,
             registration=registration,
             event=LedgerEventType.TRANSFERRED,
@@ -285,6 +289,7 @@ def transfer_accept(*, actor: Actor, transfer_id: int) -> TransferOffer:
                 "to": offer.to_organization.code,
             },
         )
+        registration_certificate_issue(registration=registration, event=event)
         result = registration
     offer.status = TransferStatus.ACCEPTED
     offer.decided_at = now

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('alerts', '0001_initial'),
-        ('registry', '0007_objections_and_transfers'),
+        ('registry', '0008_objections_and_transfers'),
     ]
 
     operations = [

@@ -16,6 +16,7 @@ from collateral.identifiers import IdentifierError
 from registry.api.fields import TIMESTAMP
 from registry.choices import CaseBodyType, ObjectionStatus, TransferStatus
 from registry.models import Objection, TransferOffer
+from registry.notices import objection_document
 
 
 class GrantorIdSerializer(serializers.Serializer):
@@ -68,27 +69,9 @@ class RulingSerializer(serializers.Serializer):
     outcome = serializers.CharField(source="ruling_outcome")
 
 
-def objection_public(objection: Objection, now=None) -> dict[str, Any]:
-    """What any lender may read of an objection (on notices, in searches and certificates)."""
-    status = objection.current_status(now)
-    return {
-        "id": objection.pk,
-        "status": status,
-        "objector": {"code": objection.objector.code, "name": objection.objector.name},
-        "on_behalf_of_grantor": objection.on_behalf_of_grantor,
-        "filed_at": TIMESTAMP.to_representation(objection.filed_at),
-        "lapses_at": (
-            TIMESTAMP.to_representation(objection.lapses_at)
-            if status == ObjectionStatus.OPEN
-            else None
-        ),
-        "case": CaseSerializer(objection).data if objection.case_number else None,
-    }
-
-
 class ObjectionNoticeSerializer(serializers.Serializer):
     """A standing objection as the notice shows it (schema only; built by
-    :func:`objection_public`)."""
+    :func:`registry.notices.objection_document`)."""
 
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=ObjectionStatus.choices)
@@ -112,7 +95,7 @@ class ObjectionSerializer(ObjectionNoticeSerializer):
 
     def to_representation(self, objection: Objection) -> dict[str, Any]:
         organization = self.context.get("organization")
-        data = objection_public(objection, self.context.get("now"))
+        data = objection_document(objection, now=self.context.get("now") or timezone.now())
         insider = organization is not None and organization.pk in (
             objection.objector_id,
             objection.registration.secured_party_id,

@@ -19,8 +19,8 @@ from registry.api.serializers.collateral import (
     CollateralListField,
     IdentifierSerializer,
 )
-from registry.api.serializers.legal import ObjectionNoticeSerializer, objection_public
-from registry.choices import ObjectionStatus, OnConflict
+from registry.api.serializers.legal import ObjectionNoticeSerializer
+from registry.choices import OnConflict
 from registry.exceptions import InvalidInput
 from registry.models import LedgerEvent, Registration
 from registry.notices import notice_document, search_result_document
@@ -210,13 +210,10 @@ class NoticeSerializer(serializers.ModelSerializer):
         )
 
     @extend_schema_field(ObjectionNoticeSerializer(many=True))
-    def get_objections(self, registration: Registration) -> list[dict[str, Any]]:
-        objections = getattr(registration, "standing", None)
-        if objections is None:
-            objections = list(registration.objections.select_related("objector"))
-        now = self.context.get("now")
-        standing = (ObjectionStatus.OPEN, ObjectionStatus.CASE_PENDING)
-        return [objection_public(o, now) for o in objections if o.current_status(now) in standing]
+    def get_objections(
+        self, registration: Registration
+    ) -> list[dict[str, Any]]:  # pragma: no cover - schema only
+        raise NotImplementedError
 
 
 class RegistrationSerializer(NoticeSerializer):
