@@ -27,7 +27,7 @@ from registry.services.registrations import require_active
 
 def _locked_registration(number: str) -> Registration:
     registration = (
-        Registration.objects.select_for_update()
+        Registration.objects.select_for_update(of=("self",))
         .select_related("secured_party")
         .filter(number=number.strip())
         .first()
@@ -38,7 +38,7 @@ def _locked_registration(number: str) -> Registration:
 
 
 def _locked_objection(*, objection_id: int, number: str | None = None) -> Objection:
-    queryset = Objection.objects.select_for_update().select_related("objector")
+    queryset = Objection.objects.select_for_update(of=("self",)).select_related("objector")
     if number is not None:
         queryset = queryset.filter(registration__number=number.strip())
     objection = queryset.filter(pk=objection_id).first()
@@ -364,7 +364,7 @@ def objections_lapse_due(*, limit: int = 1000) -> int:
             head = ledger_lock()
             now = ledger_now(head)
             due = list(
-                Objection.objects.select_for_update()
+                Objection.objects.select_for_update(of=("self",))
                 .select_related("registration")
                 .filter(status=ObjectionStatus.OPEN, lapses_at__lte=now)
                 .order_by("lapses_at", "id")[:limit]

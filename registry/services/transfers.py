@@ -48,7 +48,8 @@ def transfer_offer(
     The offer expires after ``TRANSFER_OFFER_DAYS``. A registration has at most one pending
     offer; nothing changes until the receiver accepts.
     """
-    now = timezone.now()
+    # the ledger lock first, as every writer of a registration takes it: one lock order
+    now = ledger_now(ledger_lock())
     registration = _locked_registration(number)
     if registration.secured_party_id != actor.organization.pk:
         raise PermissionDenied()
@@ -113,7 +114,7 @@ def transfer_offer(
 
 def _locked_offer(*, actor: Actor, transfer_id: int, now: datetime) -> TransferOffer:
     offer = (
-        TransferOffer.objects.select_for_update()
+        TransferOffer.objects.select_for_update(of=("self",))
         .select_related("from_organization", "to_organization")
         .filter(pk=transfer_id)
         .first()

@@ -271,3 +271,21 @@ def test_a_lapsed_objection_leaves_the_notice_before_the_job_runs(clock, client_
     assert client_a.get(f"/api/v1/registrations/{number}/").json()["objections"] == []
     listed = client_a.get(f"/api/v1/registrations/{number}/objections/").json()["results"]
     assert listed[0]["status"] == "lapsed"
+
+
+def test_the_objection_is_on_the_certificate_of_its_event(client_a, client_b):
+    number = client_a.post("/api/v1/registrations/", registration_payload(), format="json").json()[
+        "registration_number"
+    ]
+    objection = client_b.post(
+        f"/api/v1/registrations/{number}/objections/", {"grounds": "x"}, format="json"
+    ).json()
+    history = client_a.get(f"/api/v1/registrations/{number}/history/").json()
+    assert [e["event"] for e in history] == ["registered", "objection_filed"]
+    first, filed = (
+        client_a.get(f"/api/v1/registration-certificates/{e['certificate_number']}/").json()
+        for e in history
+    )
+    assert first["registration"]["objections"] == []
+    assert [o["id"] for o in filed["registration"]["objections"]] == [objection["id"]]
+    assert filed["registration"]["objections"][0]["objector"]["code"] == "BANKB"

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('alerts', '0001_initial'),
-        ('registry', '0008_objections_and_transfers'),
+        ('registry', '0009_merge_suffix_index'),
     ]
 
     operations = [
