@@ -5,24 +5,34 @@ Lender staff see only their own organization's rows; lenders, users, API keys an
 settings are the platform operator's (superusers only), so no lender can widen its own access.
 """
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from registry.choices import AuditAction
+from registry.choices import AuditAction, RulingOutcome
+from registry.exceptions import InvalidInput, RegistryError
 from registry.models import (
     ApiKey,
     AuditRecord,
     CollateralItem,
     LedgerEvent,
+    Objection,
     Organization,
     Registration,
     RegistrationCertificate,
     SearchCertificate,
     SearchLog,
+    TransferOffer,
     User,
 )
 from registry.services.audit import audit_record
+from registry.services.objections import objection_rule
 
 
 class OperatorOnlyAdmin(admin.ModelAdmin):
@@ -185,3 +195,91 @@ class RegistrationCertificateAdmin(ReadOnlyAdmin):
 class SearchLogAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "organization", "actor", "query", "purpose", "result_count"]
     list_filter = ["organization", "purpose"]
+
+
+class RulingForm(forms.Form):
+    """The operator's record of a court or arbitration ruling on an objection."""
+
+    outcome = forms.ChoiceField(label=_("Ruling outcome"), choices=RulingOutcome.choices)
+    reference = forms.CharField(label=_("Ruling reference"), max_length=100)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea)
+    remove_item_ids = forms.CharField(
+        label=_("Items removed (amendment)"),
+        required=False,
+        help_text=_("Collateral item ids, separated by commas."),
+    )
+
+    def clean_remove_item_ids(self) -> list[int]:
+        raw = self.cleaned_data["remove_item_ids"].replace("，", ",")
+        try:
+            return [int(part) for part in raw.split(",") if part.strip()]
+        except ValueError:
+            raise forms.ValidationError(_("Give item ids as whole numbers.")) from None
+
+
+@admin.register(Objection)
+class ObjectionAdmin(ReadOnlyAdmin):
+    """Objections to the staff user's organization's registrations; the operator records
+    rulings here (through the same service as everything else)."""
+
+    organization_lookup = "registration__secured_party"
+    list_display = ["id", "registration", "objector", "status", "filed_at", "lapses_at"]
+    list_filter = ["status"]
+    search_fields = ["registration__number", "objector__code", "case_number"]
+    list_select_related = ["registration", "objector"]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.ruling_view)
+        return [
+            path("<int:objection_id>/ruling/", view, name="registry_objection_ruling"),
+            *super().get_urls(),
+        ]
+
+    def ruling_view(self, request, objection_id: int):
+        if not request.user.is_superuser:
+            raise DjangoPermissionDenied
+        objection = self.get_object(request, str(objection_id))
+        if objection is None:
+            raise Http404
+        form = RulingForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                objection_rule(
+                    operator=f"operator:{request.user.get_username()}",
+                    objection_id=objection.pk,
+                    **form.cleaned_data,
+                )
+            except InvalidInput as exc:
+                for field, errors in exc.extra.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            except RegistryError as exc:
+                form.add_error(None, str(exc.message))
+            else:
+                self.message_user(request, _("The ruling is recorded."))
+                return redirect("admin:registry_objection_change", objection.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Record the ruling on objection #%(id)s") % {"id": objection.pk},
+            "objection": objection,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/registry/objection/ruling.html", context)
+
+
+@admin.register(TransferOffer)
+class TransferOfferAdmin(ReadOnlyAdmin):
+    organization_lookup = "from_organization"
+    list_display = [
+        "id",
+        "registration",
+        "from_organization",
+        "to_organization",
+        "status",
+        "offered_at",
+        "expires_at",
+        "result",
+    ]
+    list_filter = ["status"]
+    search_fields = ["registration__number"]
+    list_select_related = ["registration", "from_organization", "to_organization", "result"]

@@ -22,6 +22,44 @@ class LedgerEventType(models.TextChoices):
     EXTENDED = "extended", _("Extended")
     DISCHARGED = "discharged", _("Discharged")
     EXPIRED = "expired", _("Expired")
+    OBJECTION_FILED = "objection_filed", _("Objection filed")
+    OBJECTION_WITHDRAWN = "objection_withdrawn", _("Objection withdrawn")
+    OBJECTION_CASE_RECORDED = "objection_case_recorded", _("Objection: case accepted")
+    OBJECTION_LAPSED = "objection_lapsed", _("Objection lapsed")
+    OBJECTION_RULED = "objection_ruled", _("Objection ruled on")
+    COURT_ORDERED_AMENDMENT = "court_ordered_amendment", _("Amended by court order")
+    COURT_ORDERED_DISCHARGE = "court_ordered_discharge", _("Discharged by court order")
+    TRANSFERRED = "transferred", _("Transferred to another secured party")
+    SPLIT_OFF = "split_off", _("Items split off and transferred")
+
+
+class ObjectionStatus(models.TextChoices):
+    """``open`` lapses by itself after the lapse period; ``case_pending`` stays until withdrawn
+    or ruled on (a court or arbitration body accepted a case)."""
+
+    OPEN = "open", _("Open")
+    CASE_PENDING = "case_pending", _("Case pending")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    LAPSED = "lapsed", _("Lapsed")
+    RULED = "ruled", _("Ruled on")
+
+
+class RulingOutcome(models.TextChoices):
+    DISMISSED = "dismissed", _("Objection dismissed; registration unchanged")
+    AMENDMENT = "amendment", _("Amendment ordered")
+    DISCHARGE = "discharge", _("Discharge ordered")
+
+
+class CaseBodyType(models.TextChoices):
+    COURT = "court", _("Court")
+    ARBITRATION = "arbitration", _("Arbitration commission")
+
+
+class TransferStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    EXPIRED = "expired", _("Expired")
 
 
 class OnConflict(models.TextChoices):

@@ -21,6 +21,11 @@ logger = logging.getLogger("registry.dispatch")
 
 # registration ids whose collateral, status or period changed: kwargs {"registration_ids": [...]}
 REGISTRATIONS_CHANGED = "registrations_changed"
+# registration ids whose objections were filed, changed or closed, or whose secured party
+# changed: kwargs {"registration_ids": [...]}
+OBJECTIONS_CHANGED = "objections_changed"
+# ledger events that name a grantor (registered, amended, discharged): kwargs {"event_ids": [...]}
+GRANTOR_EVENTS_RECORDED = "grantor_events_recorded"
 
 _SUBSCRIBERS: dict[str, list[str]] = defaultdict(list)
 
@@ -51,3 +56,18 @@ def registrations_changed(registration_ids: Iterable[int]) -> None:
     ids = sorted(set(registration_ids))
     if ids:
         announce_on_commit(REGISTRATIONS_CHANGED, registration_ids=ids)
+
+
+def objections_changed(registration_ids: Iterable[int]) -> None:
+    """Announce, after commit, that objections on these registrations (or who must hear of
+    them) changed."""
+    ids = sorted(set(registration_ids))
+    if ids:
+        announce_on_commit(OBJECTIONS_CHANGED, registration_ids=ids)
+
+
+def grantor_events_recorded(event_ids: Iterable[int]) -> None:
+    """Announce, after commit, ledger events that name a registration's grantor."""
+    ids = sorted(set(event_ids))
+    if ids:
+        announce_on_commit(GRANTOR_EVENTS_RECORDED, event_ids=ids)

@@ -13,7 +13,8 @@ from typing import Any
 from rest_framework.fields import DateTimeField
 
 from collateral.grantors import mask_id_number
-from registry.models import CollateralItem, Organization, Registration
+from registry.models import CollateralItem, Objection, Organization, Registration
+from registry.models.legal import STANDING
 
 _TIMESTAMP = DateTimeField()
 
@@ -36,6 +37,41 @@ def item_document(item: CollateralItem) -> dict[str, Any]:
         "identifiers": [{"scheme": k.scheme, "value": k.value} for k in keys],
         "effective_at": timestamp(item.effective_at),
     }
+
+
+def objection_document(objection: Objection, *, now: datetime) -> dict[str, Any]:
+    """What any lender may read of an objection, as it stood at ``now``: who objected, for
+    whom, when, until when, and the case if one was accepted (never grounds or evidence)."""
+    status = objection.status_at(now) or objection.status
+    case = objection.case_recorded_at is not None and objection.case_recorded_at <= now
+    return {
+        "id": objection.pk,
+        "status": status,
+        "objector": {"code": objection.objector.code, "name": objection.objector.name},
+        "on_behalf_of_grantor": objection.on_behalf_of_grantor,
+        "filed_at": timestamp(objection.filed_at),
+        "lapses_at": timestamp(objection.lapses_at) if status == "open" else None,
+        "case": (
+            {
+                "number": objection.case_number,
+                "body_type": objection.case_body_type,
+                "body": objection.case_body,
+                "accepted_on": objection.case_accepted_on.isoformat(),
+            }
+            if case
+            else None
+        ),
+    }
+
+
+def standing_objections(registration: Registration, *, now: datetime) -> list[dict[str, Any]]:
+    """The objections that stood against ``registration`` at ``now``, oldest first."""
+    objections = getattr(registration, "objection_list", None)
+    if objections is None:
+        objections = list(
+            registration.objections.select_related("objector").order_by("filed_at", "id")
+        )
+    return [objection_document(o, now=now) for o in objections if o.status_at(now) in STANDING]
 
 
 def notice_document(
@@ -80,6 +116,7 @@ def notice_document(
             {"sequence": e.sequence, "event": e.event, "occurred_at": timestamp(e.occurred_at)}
             for e in events
         ],
+        "objections": standing_objections(registration, now=now),
     }
 
 

@@ -1,4 +1,5 @@
-"""Celery tasks and jobs of the registry itself: expiries and the idempotency store.
+"""Celery tasks and jobs of the registry itself: expiries, objection lapses, transfer-offer
+expiry and the idempotency store.
 
 Each app registers its own jobs (``registry.jobs.register_job``) in its ``tasks`` module; the
 alerts' and valuation's live with them.
@@ -10,7 +11,9 @@ from celery import shared_task
 
 from registry.jobs import JobResult, Schedule, register_job
 from registry.services.idempotency import idempotency_records_purge
+from registry.services.objections import objections_lapse_due
 from registry.services.registrations import registrations_expire_due
+from registry.services.transfers import transfer_offers_expire
 
 
 @register_job(
@@ -44,6 +47,49 @@ def idempotency_purge_job() -> JobResult:
     result.resolved = idempotency_records_purge()
     result.extra["deleted"] = result.resolved
     return result.finish()
+
+
+@register_job(
+    "objections_lapse",
+    task="registry.objections_lapse",
+    schedule=Schedule(
+        "Objection lapses",
+        minute="10",
+        hour="0",
+        description="Record the lapse of objections past their time with no case recorded.",
+    ),
+)
+def objections_lapse_job() -> JobResult:
+    result = JobResult("objections_lapse")
+    result.updated = objections_lapse_due()
+    return result.finish()
+
+
+@register_job(
+    "transfer_offers_expire",
+    task="registry.transfer_offers_expire",
+    schedule=Schedule(
+        "Transfer-offer expiry",
+        minute="40",
+        description="Mark transfer offers not answered in time as expired.",
+    ),
+)
+def transfer_offers_expire_job() -> JobResult:
+    result = JobResult("transfer_offers_expire")
+    result.updated = transfer_offers_expire()
+    return result.finish()
+
+
+@shared_task(name="registry.objections_lapse")
+def objections_lapse() -> dict:
+    """Daily: record the lapse of objections past their time (status and ledger)."""
+    return objections_lapse_job().as_dict()
+
+
+@shared_task(name="registry.transfer_offers_expire")
+def transfer_offers_expire_task() -> dict:
+    """Hourly: expire transfer offers not answered in time."""
+    return transfer_offers_expire_job().as_dict()
 
 
 @shared_task(name="registry.registrations_expire")

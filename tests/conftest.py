@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from rest_framework.test import APIClient
 
@@ -55,3 +58,36 @@ def actor_a(bank_a):
 @pytest.fixture
 def actor_b(bank_b):
     return factories.actor_for(bank_b)
+
+
+class Clock:
+    """The time every service reads (``timezone.now``), moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = timezone.now()
+
+    def move(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Freeze ``django.utils.timezone.now`` at the real time; ``clock.move(days=…)`` moves it."""
+    fake = Clock()
+    monkeypatch.setattr(timezone, "now", lambda: fake.now)
+    return fake
+
+
+@pytest.fixture
+def bank_c(db):
+    return organization_ensure(code="BANKC", name="Bank C")[0]
+
+
+@pytest.fixture
+def client_c(bank_c):
+    return _client_for(bank_c)
+
+
+@pytest.fixture
+def actor_c(bank_c):
+    return factories.actor_for(bank_c)

@@ -168,6 +168,10 @@ WEBHOOK_FORBIDDEN_HOSTS = env.list("WEBHOOK_FORBIDDEN_HOSTS", default=[])
 # Fernet keys that encrypt webhook secrets at rest; the first encrypts, all decrypt (rotation).
 # Empty: one key derived from SECRET_KEY.
 WEBHOOK_SECRET_KEYS = env.list("WEBHOOK_SECRET_KEYS", default=[])
+# Objections (异议登记) lapse by themselves this many days after filing unless a court or
+# arbitration case acceptance is recorded; transfer offers expire if not answered in time.
+OBJECTION_LAPSE_DAYS = env.int("OBJECTION_LAPSE_DAYS", default=30)
+TRANSFER_OFFER_DAYS = env.int("TRANSFER_OFFER_DAYS", default=14)
 # A notification claimed by a sender that died is claimable again after this long.
 NOTIFICATION_CLAIM_LEASE_SECONDS = env.int("NOTIFICATION_CLAIM_LEASE_SECONDS", default=600)
 
@@ -228,6 +232,10 @@ strings. Lists are paginated (`?page=`, 50 per page). Messages follow `Accept-La
         "CollateralKindEnum": "collateral.kinds.collateral_kind_choices",
         "AlertStatusEnum": "registry.alerts.choices.AlertStatus",
         "AlertSeverityEnum": "registry.alerts.choices.AlertSeverity",
+        "WatchedIdTypeEnum": "registry.alerts.choices.WatchedIdType",
+        "GrantorIdTypeEnum": "collateral.choices.GrantorIdType",
+        "ObjectionStatusEnum": "registry.choices.ObjectionStatus",
+        "TransferStatusEnum": "registry.choices.TransferStatus",
     },
 }
 

@@ -3,7 +3,14 @@
 from django.contrib import admin
 
 from registry.admin import OperatorOnlyAdmin, ReadOnlyAdmin
-from registry.alerts.models import Alert, AlertSettings, Notification, Webhook, WebhookDelivery
+from registry.alerts.models import (
+    Alert,
+    AlertSettings,
+    GrantorWatch,
+    Notification,
+    Webhook,
+    WebhookDelivery,
+)
 
 
 @admin.register(AlertSettings)
@@ -74,3 +81,12 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["success", "event"]
     list_select_related = ["webhook__organization"]
+
+
+@admin.register(GrantorWatch)
+class GrantorWatchAdmin(ReadOnlyAdmin):
+    """An organization's watches on grantor IDs (private: staff see only their own)."""
+
+    list_display = ["created_at", "organization", "id_type", "id_number", "created_by"]
+    list_filter = ["id_type"]
+    search_fields = ["id_number"]

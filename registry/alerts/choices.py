@@ -9,6 +9,15 @@ class AlertKind(models.TextChoices):
     EXPIRING = "expiring", _("Expiring registration")
     STALE_VALUATION = "stale_valuation", _("Stale valuation")
     COVERAGE_SHORTFALL = "coverage_shortfall", _("Coverage shortfall")
+    OBJECTION = "objection", _("Objection to a registration")
+    GRANTOR_WATCH = "grantor_watch", _("Watched grantor")
+
+
+class WatchedIdType(models.TextChoices):
+    """The grantor IDs a watch may name (the values of ``collateral``'s grantor ID types)."""
+
+    USCC = "uscc", _("Unified social credit code")
+    RESIDENT_ID = "resident_id", _("Resident ID")
 
 
 class AlertStatus(models.TextChoices):

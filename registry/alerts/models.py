@@ -52,6 +52,25 @@ MESSAGES = {
         "Coverage of registration %(number)s is %(ratio)s, below the threshold of "
         "%(threshold)s; the shortfall is %(shortfall)s %(currency)s."
     ),
+    "objection": _(
+        "%(objector)s filed an objection to registration %(number)s on %(filed_on)s; unless "
+        "a court or arbitration case is recorded it lapses on %(lapses_on)s."
+    ),
+    "objection.case_pending": _(
+        "The objection of %(objector)s to registration %(number)s stands: case %(case)s "
+        "was accepted by %(body)s."
+    ),
+    "grantor_watch.registered": _(
+        "%(secured_party)s registered %(number)s naming the watched grantor %(grantor)s."
+    ),
+    "grantor_watch.amended": _(
+        "Registration %(number)s of %(secured_party)s naming the watched grantor %(grantor)s "
+        "was amended."
+    ),
+    "grantor_watch.discharged": _(
+        "Registration %(number)s of %(secured_party)s naming the watched grantor %(grantor)s "
+        "was discharged."
+    ),
 }
 
 
@@ -327,3 +346,33 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.webhook_id} #{self.attempt} {self.status_code or self.error[:30]}"
+
+
+class GrantorWatch(models.Model):
+    """An organization watching a grantor ID: every registration, amendment or discharge that
+    names it raises a ``grantor_watch`` alert for the watcher. Private to its owner."""
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        related_name="grantor_watches",
+    )
+    id_type = models.CharField(_("ID type"), max_length=20)
+    id_number = models.CharField(_("ID number"), max_length=64)
+    created_by = models.CharField(_("created by"), max_length=100)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("grantor watch")
+        verbose_name_plural = _("grantor watches")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "id_type", "id_number"], name="grantor_watch_once"
+            )
+        ]
+        indexes = [models.Index(fields=["id_type", "id_number"], name="grantor_watch_id_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} watches {self.id_type}:{self.id_number}"

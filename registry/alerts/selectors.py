@@ -1,10 +1,11 @@
-"""Reads of alerts, webhook subscriptions and deliveries: always within one organization."""
+"""Reads of alerts, webhook subscriptions, deliveries and grantor watches: always within one
+organization."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from registry.alerts.models import Alert, Webhook, WebhookDelivery
+from registry.alerts.models import Alert, GrantorWatch, Webhook, WebhookDelivery
 from registry.exceptions import NotFound
 from registry.models import Organization
 
@@ -59,3 +60,8 @@ def alerts_with_registration(ids: list[int]) -> dict[int, Alert]:
             )
         )
     return found
+
+
+def grantor_watches_of(*, organization: Organization) -> QuerySet[GrantorWatch]:
+    """The organization's grantor watches, newest first; no one else's."""
+    return GrantorWatch.objects.filter(organization=organization).order_by("-created_at", "-id")

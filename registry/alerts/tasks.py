@@ -15,6 +15,8 @@ from registry.alerts.services.notifications import (
     notification_digests_send as _digests_send,
 )
 from registry.alerts.services.notifications import notifications_send as _notifications_send
+from registry.alerts.services.objections import objection_alerts_sync
+from registry.alerts.services.watches import grantor_watch_alerts_raise
 from registry.alerts.services.webhooks import webhook_deliveries_send as _webhooks_send
 from registry.jobs import JobResult, Schedule, register_job
 
@@ -86,6 +88,21 @@ def webhooks_job() -> JobResult:
     return _webhooks_send()
 
 
+@register_job(
+    "objection_alerts",
+    task="registry.objection_alerts_scan",
+    schedule=Schedule(
+        "Objection alerts (full reconcile)",
+        minute="25",
+        description="One objection alert per standing objection, for the current secured party.",
+    ),
+)
+def objection_alerts_job() -> JobResult:
+    result = JobResult("objection_alerts")
+    result.add(objection_alerts_sync())
+    return result.finish()
+
+
 @shared_task(name="registry.expiring_alerts")
 def expiring_alerts() -> dict:
     """Daily: record passed expiries; raise alerts at the 30/7/1-day thresholds."""
@@ -120,3 +137,26 @@ def notification_digests_send() -> dict:
 def webhook_deliveries_send() -> dict:
     """Attempt the due webhook deliveries; failures come back with back-off."""
     return webhooks_job().as_dict()
+
+
+@shared_task(name="registry.objection_alerts_scan")
+def objection_alerts_scan() -> dict:
+    """Hourly: reconcile every objection alert (catches up after a lost announcement)."""
+    return objection_alerts_job().as_dict()
+
+
+@shared_task(name="registry.objection_alerts_check")
+def objection_alerts_check(*, registration_ids: list[int]) -> dict:
+    """Right after an objection step or a transfer commits: those registrations' alerts."""
+    result = JobResult("objection_alerts_check")
+    result.add(objection_alerts_sync(registration_ids=registration_ids))
+    return result.finish().as_dict()
+
+
+@shared_task(name="registry.grantor_watch_alerts")
+def grantor_watch_alerts(*, event_ids: list[int]) -> dict:
+    """Right after a registration, amendment or discharge commits: alert its grantor's
+    watchers, once per event."""
+    result = JobResult("grantor_watch_alerts")
+    result.add(grantor_watch_alerts_raise(event_ids=event_ids))
+    return result.finish().as_dict()

@@ -2,7 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from registry.api.views import certificates, registrations, root, search
+from registry.api.views import certificates, legal, registrations, root, search
 
 router = SimpleRouter()
 router.register("registrations", registrations.RegistrationViewSet, basename="registration")
@@ -64,6 +64,33 @@ urlpatterns = [
         name="registration-certificate-pdf",
     ),
     path("verify/<str:number>/", certificates.PublicVerifyView.as_view(), name="verify"),
+    path(
+        "registrations/<str:number>/objections/",
+        legal.ObjectionListCreateView.as_view(),
+        name="registration-objections",
+    ),
+    path(
+        "registrations/<str:number>/objections/<int:pk>/withdraw/",
+        legal.ObjectionWithdrawView.as_view(),
+        name="objection-withdraw",
+    ),
+    path(
+        "registrations/<str:number>/objections/<int:pk>/case/",
+        legal.ObjectionCaseView.as_view(),
+        name="objection-case",
+    ),
+    path(
+        "registrations/<str:number>/transfers/",
+        legal.TransferOfferView.as_view(),
+        name="registration-transfers",
+    ),
+    path("transfers/", legal.TransferListView.as_view(), name="transfers"),
+    path("transfers/<int:pk>/accept/", legal.TransferAcceptView.as_view(), name="transfer-accept"),
+    path(
+        "transfers/<int:pk>/decline/",
+        legal.TransferDeclineView.as_view(),
+        name="transfer-decline",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     *router.urls,

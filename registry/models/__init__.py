@@ -1,5 +1,6 @@
 from registry.models.audit import AuditRecord
 from registry.models.ledger import LedgerEvent, LedgerHead
+from registry.models.legal import Objection, TransferOffer
 from registry.models.organizations import ApiKey, Organization, User
 from registry.models.registrations import CollateralItem, Counter, IdentityKeyEntry, Registration
 from registry.models.search import (
@@ -18,10 +19,12 @@ __all__ = [
     "IdentityKeyEntry",
     "LedgerEvent",
     "LedgerHead",
+    "Objection",
     "Organization",
     "Registration",
     "RegistrationCertificate",
     "SearchCertificate",
     "SearchLog",
+    "TransferOffer",
     "User",
 ]

@@ -55,7 +55,7 @@ class LedgerEvent(models.Model):
         on_delete=models.PROTECT,
         related_name="events",
     )
-    event = models.CharField(_("event"), max_length=20, choices=LedgerEventType.choices)
+    event = models.CharField(_("event"), max_length=30, choices=LedgerEventType.choices)
     actor = models.CharField(_("actor"), max_length=100)
     occurred_at = models.DateTimeField(_("occurred at"))
     payload = models.JSONField(_("payload"), encoder=DjangoJSONEncoder)

@@ -17,7 +17,14 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from registry.choices import LedgerEventType, RegistrationStatus
-from registry.models import CollateralItem, IdentityKeyEntry, LedgerEvent, Registration
+from registry.models import (
+    CollateralItem,
+    IdentityKeyEntry,
+    LedgerEvent,
+    Objection,
+    Organization,
+    Registration,
+)
 
 
 def _period(payload: dict) -> relativedelta | None:
@@ -39,13 +46,30 @@ def expiry_as_of(registration_ids: Iterable[int], at: datetime) -> dict[int, dat
     events = (
         LedgerEvent.objects.filter(
             registration_id__in=ids,
-            event__in=[LedgerEventType.REGISTERED, LedgerEventType.EXTENDED],
+            # a registration split off by a transfer begins with its ``transferred`` event
+            event__in=[
+                LedgerEventType.REGISTERED,
+                LedgerEventType.EXTENDED,
+                LedgerEventType.TRANSFERRED,
+            ],
             occurred_at__lte=at,
         )
         .order_by("sequence")
-        .values_list("registration_id", "event", "payload", "registration__registered_at")
+        .values_list(
+            "registration_id", "event", "payload", "registration__registered_at", "occurred_at"
+        )
     )
-    for registration_id, event, payload, registered_at in events:
+    for registration_id, event, payload, registered_at, occurred_at in events:
+        if event == LedgerEventType.TRANSFERRED:
+            if "split_from" in payload:  # it inherited the expiry its source had then
+                source = (
+                    Registration.objects.filter(number=payload["split_from"])
+                    .values_list("pk", flat=True)
+                    .first()
+                )
+                inherited = expiry_as_of([source], occurred_at).get(source) if source else None
+                expiry[registration_id] = inherited or parse_datetime(payload["expires_at"])
+            continue
         delta = _period(payload)
         if event == LedgerEventType.REGISTERED:
             base = registered_at
@@ -95,6 +119,27 @@ def registrations_active_at(queryset: QuerySet[Registration], at: datetime) -> l
     return [pk for pk in candidates if pk in expiry and expiry[pk] > at]
 
 
+def holders_at(registration_ids: Iterable[int], at: datetime) -> dict[int, Organization]:
+    """The secured party at ``at`` of each registration transferred whole since then: the
+    ``from`` of its first later ``transferred`` event (a split-off's first event names no
+    earlier holder of that registration)."""
+    later = (
+        LedgerEvent.objects.filter(
+            registration_id__in=sorted(set(registration_ids)),
+            event=LedgerEventType.TRANSFERRED,
+            occurred_at__gt=at,
+        )
+        .order_by("sequence")
+        .values_list("registration_id", "payload")
+    )
+    first: dict[int, str] = {}
+    for registration_id, payload in later:
+        if "split_from" not in payload:
+            first.setdefault(registration_id, payload["from"])
+    organizations = {o.code: o for o in Organization.objects.filter(code__in=set(first.values()))}
+    return {pk: organizations[code] for pk, code in first.items()}
+
+
 def registrations_as_of(registration_ids: Iterable[int], at: datetime) -> dict[int, Registration]:
     """The registrations as their notices read at ``at``: items current then, events up to
     then, expiry and status as they stood. The instances are views: never save them."""
@@ -119,12 +164,20 @@ def registrations_as_of(registration_ids: Iterable[int], at: datetime) -> dict[i
         .prefetch_related(
             Prefetch("items", queryset=items.order_by("id"), to_attr="current_items"),
             Prefetch("events", queryset=events.order_by("sequence"), to_attr="event_list"),
+            Prefetch(
+                "objections",
+                queryset=Objection.objects.select_related("objector").order_by("filed_at", "id"),
+                to_attr="objection_list",
+            ),
         )
     )
     expiry = expiry_as_of(ids, at)
+    holders = holders_at(ids, at)
     found: dict[int, Registration] = {}
     for registration in rows:
         registration.expires_at = expiry.get(registration.pk, registration.expires_at)
+        if registration.pk in holders:
+            registration.secured_party = holders[registration.pk]
         if registration.discharged_at is not None and registration.discharged_at <= at:
             registration.status = RegistrationStatus.DISCHARGED
         else:

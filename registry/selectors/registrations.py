@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
+from registry.choices import LedgerEventType
 from registry.exceptions import NotFound
 from registry.models import (
     CollateralItem,
     IdentityKeyEntry,
     LedgerEvent,
+    Objection,
     Organization,
     Registration,
+    TransferOffer,
 )
 
 
@@ -27,9 +30,12 @@ def registrations_with_items(queryset: QuerySet[Registration] | None = None) -> 
         )
     )
     events = LedgerEvent.objects.only("id", "registration_id", "sequence", "event", "occurred_at")
+    # every objection: the notice reads which stood at its moment (lapses need no job)
+    objections = Objection.objects.select_related("objector").order_by("filed_at", "id")
     return queryset.select_related("secured_party").prefetch_related(
         Prefetch("items", queryset=current_items, to_attr="current_items"),
         Prefetch("events", queryset=events.order_by("sequence"), to_attr="event_list"),
+        Prefetch("objections", queryset=objections, to_attr="objection_list"),
     )
 
 
@@ -52,12 +58,14 @@ class History:
     ``full``: the reader is the secured party and sees payloads, actors and hashes. Other
     lenders see the notice — event types and times — and not the hashes either: a hash over
     mostly public content would let a patient reader confirm guesses of the private fields
-    (secured amount, loan reference).
+    (secured amount, loan reference). ``full_through``: a former secured party still sees in
+    full the events up to and including its transfer of the registration.
     """
 
     registration: Registration
     events: QuerySet[LedgerEvent]
     full: bool
+    full_through: int | None = None
 
 
 def registration_history(*, number: str, organization: Organization) -> History:
@@ -68,8 +76,46 @@ def registration_history(*, number: str, organization: Organization) -> History:
         .select_related("registration", "certificate")
         .order_by("sequence")
     )
-    return History(
-        registration=registration,
-        events=events,
-        full=registration.secured_party_id == organization.pk,
+    full = registration.secured_party_id == organization.pk
+    full_through = None
+    if not full:
+        # sequences are ascending in time: the last transfer away from this organization
+        full_through = (
+            LedgerEvent.objects.filter(
+                registration=registration,
+                event=LedgerEventType.TRANSFERRED,
+                payload__from=organization.code,
+            )
+            .order_by("-sequence")
+            .values_list("sequence", flat=True)
+            .first()
+        )
+    return History(registration=registration, events=events, full=full, full_through=full_through)
+
+
+def objections_of_registration(*, number: str) -> tuple[Registration, QuerySet[Objection]]:
+    """Every objection to registration ``number`` (any status), oldest first."""
+    registration = registration_get(number=number)
+    objections = (
+        Objection.objects.filter(registration=registration)
+        .select_related("objector", "registration__secured_party")
+        .order_by("filed_at", "id")
+    )
+    return registration, objections
+
+
+def transfers_of(
+    *, organization: Organization, direction: str | None = None
+) -> QuerySet[TransferOffer]:
+    """Transfer offers the organization made (``outgoing``) or received (``incoming``)."""
+    if direction == "incoming":
+        condition = Q(to_organization=organization)
+    elif direction == "outgoing":
+        condition = Q(from_organization=organization)
+    else:
+        condition = Q(to_organization=organization) | Q(from_organization=organization)
+    return (
+        TransferOffer.objects.filter(condition)
+        .select_related("registration", "from_organization", "to_organization", "result")
+        .order_by("-offered_at", "-id")
     )

@@ -183,6 +183,7 @@ def registration_create(
     )
     dispatch.registrations_changed([registration.pk])
     registration_certificate_issue(registration=registration, event=event)
+    dispatch.grantor_events_recorded([event.pk])
     return RegistrationResult(registration=registration, conflicts=conflicts)
 
 
@@ -196,7 +197,8 @@ def _locked_own_registration(*, actor: Actor, number: str) -> Registration:
     return registration
 
 
-def _require_active(registration: Registration, now: datetime) -> None:
+def require_active(registration: Registration, now: datetime) -> None:
+    """Refuse (409) to change a registration that has expired or been discharged."""
     status = registration.current_status(now)
     if status != RegistrationStatus.ACTIVE:
         raise InvalidState(
@@ -226,7 +228,7 @@ def registration_amend(
     head = ledger_lock()
     now = ledger_now(head)
     registration = _locked_own_registration(actor=actor, number=number)
-    _require_active(registration, now)
+    require_active(registration, now)
 
     current = {item.pk: item for item in registration.items.filter(removed_at__isnull=True)}
     unknown = [pk for pk in remove_item_ids if pk not in current]
@@ -306,6 +308,7 @@ def registration_amend(
     registration_certificate_issue(registration=registration, event=event)
     if add_items or remove_item_ids:
         dispatch.registrations_changed([registration.pk])
+    dispatch.grantor_events_recorded([event.pk])
     return RegistrationResult(registration=registration, conflicts=conflicts)
 
 
@@ -315,7 +318,7 @@ def registration_extend(*, actor: Actor, number: str, period: Period) -> Registr
     head = ledger_lock()
     now = ledger_now(head)
     registration = _locked_own_registration(actor=actor, number=number)
-    _require_active(registration, now)
+    require_active(registration, now)
     previous = registration.expires_at
     extended = previous + period.delta
     if extended > now + MAX_REMAINING:
@@ -353,7 +356,7 @@ def registration_discharge(*, actor: Actor, number: str) -> Registration:
     head = ledger_lock()
     now = ledger_now(head)
     registration = _locked_own_registration(actor=actor, number=number)
-    _require_active(registration, now)
+    require_active(registration, now)
     registration.status = RegistrationStatus.DISCHARGED
     registration.discharged_at = now
     registration.save(update_fields=["status", "discharged_at", "updated_at"])
@@ -370,6 +373,7 @@ def registration_discharge(*, actor: Actor, number: str) -> Registration:
     )
     dispatch.registrations_changed([registration.pk])
     registration_certificate_issue(registration=registration, event=event)
+    dispatch.grantor_events_recorded([event.pk])
     return registration
 
 

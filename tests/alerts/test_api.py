@@ -123,6 +123,8 @@ def test_webhook_defaults_to_every_kind(client_a, receiver):
         "expiring",
         "stale_valuation",
         "coverage_shortfall",
+        "objection",
+        "grantor_watch",
     }
 
 

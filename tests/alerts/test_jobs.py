@@ -14,7 +14,9 @@ from django_celery_beat.models import PeriodicTask
 from registry.alerts import tasks as alert_tasks
 from registry.alerts.models import Alert, Notification, WebhookDelivery
 from registry.jobs import all_jobs
-from registry.models import IdempotencyRecord, LedgerEvent, Registration
+from registry.models import IdempotencyRecord, LedgerEvent, Objection, Registration, TransferOffer
+from registry.services.objections import objection_file
+from registry.services.transfers import transfer_offer
 from tests.alerts.conftest import register
 from tests.alerts.test_expiring import expire_in
 from tests.factories import ip_item, patent_number, receipt_item
@@ -27,7 +29,8 @@ pytestmark = pytest.mark.django_db
 def world(actor_a, actor_b, bank_a, client_a, receiver):
     """Work for every job: a duplicate pledge, an expiring and an expired registration, a
     webhook, a stale and a short registration, a priced receipt not yet marked to market,
-    and an idempotency record past its retention."""
+    an idempotency record past its retention, a standing and a lapsed objection, and a
+    transfer offer past its time."""
     bank_a.notification_email = "alerts@bank-a.example.com"
     bank_a.save()
     response = client_a.post("/api/v1/webhooks/", {"url": receiver.url}, format="json")
@@ -62,6 +65,17 @@ def world(actor_a, actor_b, bank_a, client_a, receiver):
     )
     assert response.status_code == 201, response.data
     IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(days=3))
+    objected = register(actor_a, ip_item())
+    objection_file(actor=actor_b, number=objected.number, grounds="standing")
+    lapsed = objection_file(actor=actor_b, number=receipt.number, grounds="lapsed")
+    Objection.objects.filter(pk=lapsed.pk).update(
+        filed_at=timezone.now() - timedelta(days=31), lapses_at=timezone.now() - timedelta(days=1)
+    )
+    offer = transfer_offer(actor=actor_a, number=objected.number, to="BANKB")
+    TransferOffer.objects.filter(pk=offer.pk).update(
+        offered_at=timezone.now() - timedelta(days=20),
+        expires_at=timezone.now() - timedelta(days=6),
+    )
     return receiver
 
 
@@ -100,6 +114,9 @@ def test_every_app_registers_its_jobs():
         "stale_valuations",
         "coverage_shortfalls",
         "mark_to_market",
+        "objections_lapse",
+        "objection_alerts",
+        "transfer_offers_expire",
     } <= set(JOB_NAMES)
 
 

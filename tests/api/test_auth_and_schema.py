@@ -72,8 +72,8 @@ def test_list_query_count_is_fixed(client_a, page_size_items):
     with CaptureQueriesContext(connection) as queries:
         response = client_a.get("/api/v1/registrations/")
     assert response.json()["count"] == page_size_items
-    # auth (key), count, page, items, identity keys, events
-    assert len(queries) == 6, [q["sql"] for q in queries]
+    # auth (key), count, page, items, identity keys, events, standing objections
+    assert len(queries) == 7, [q["sql"] for q in queries]
 
 
 def test_schema_describes_the_contract():
@@ -93,9 +93,21 @@ def test_schema_describes_the_contract():
         "/api/v1/search-certificates/{number}/",
         "/api/v1/search-certificates/{number}/verify/",
         "/api/v1/search-certificates/public-key/",
+        "/api/v1/registrations/{number}/objections/",
+        "/api/v1/registrations/{number}/objections/{id}/withdraw/",
+        "/api/v1/registrations/{number}/objections/{id}/case/",
+        "/api/v1/registrations/{number}/transfers/",
+        "/api/v1/transfers/",
+        "/api/v1/transfers/{id}/accept/",
+        "/api/v1/transfers/{id}/decline/",
+        "/api/v1/grantor-watches/",
+        "/api/v1/grantor-watches/{id}/",
     ]:
         assert path in paths, path
     components = schema["components"]["schemas"]
+    assert components["ObjectionCreateRequest"]["required"] == ["grounds"]
+    assert components["TransferCreateRequest"]["required"] == ["to"]
+    assert "objections" in components["Registration"]["properties"]
     mapping = components["CollateralItemInputRequest"]["discriminator"]["mapping"]
     assert set(mapping) == set(all_kinds())
     assert "number" in components["IpItemInputRequest"]["properties"]

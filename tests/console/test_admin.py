@@ -88,3 +88,41 @@ def test_lender_staff_see_only_their_own_rows_and_no_platform_settings(client):
     assert other.number not in ledger
     assert client.get("/admin/registry/user/").status_code == 403
     assert client.get("/admin/registry/apikey/").status_code == 403
+
+
+def test_operator_records_a_ruling_in_the_console(client, actor_a, actor_b):
+    from datetime import date
+
+    from registry.models import LedgerEvent
+    from registry.services.objections import objection_case_record, objection_file
+    from tests.registry.test_services import create
+
+    registration = create(actor_a).registration
+    objection = objection_file(actor=actor_b, number=registration.number, grounds="x")
+    operator = User.objects.create_superuser("operator", "op@example.com", "pw")
+    client.force_login(operator)
+    for page in [
+        "/admin/registry/objection/",
+        "/admin/registry/transferoffer/",
+        "/admin/alerts/grantorwatch/",
+        f"/admin/registry/objection/{objection.pk}/change/",
+    ]:
+        assert client.get(page).status_code == 200, page
+    url = f"/admin/registry/objection/{objection.pk}/ruling/"
+    assert client.get(url).status_code == 200
+    refused = client.post(url, {"outcome": "discharge", "reference": "R-1"})
+    assert refused.status_code == 200 and "case acceptance" in refused.content.decode()
+    objection_case_record(
+        actor=actor_b,
+        number=registration.number,
+        objection_id=objection.pk,
+        case_number="C-1",
+        body_type="court",
+        body="Court",
+        accepted_on=date(2026, 1, 1),
+    )
+    done = client.post(url, {"outcome": "discharge", "reference": "R-1"})
+    assert done.status_code == 302
+    registration.refresh_from_db()
+    assert registration.status == "discharged"
+    assert LedgerEvent.objects.get(event="court_ordered_discharge").actor == "operator:operator"

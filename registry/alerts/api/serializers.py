@@ -1,12 +1,13 @@
-"""Alerts, webhook subscriptions and their delivery attempts."""
+"""Alerts, webhook subscriptions and their delivery attempts, grantor watches."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from registry.alerts.choices import AlertKind
-from registry.alerts.models import Alert, Webhook, WebhookDelivery
+from registry.alerts.choices import AlertKind, WatchedIdType
+from registry.alerts.models import Alert, GrantorWatch, Webhook, WebhookDelivery
+from registry.api.serializers.legal import GrantorIdSerializer
 
 
 class AlertSerializer(serializers.ModelSerializer):
@@ -95,3 +96,15 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
             "attempted_at",
             "next_attempt_at",
         ]
+
+
+class GrantorWatchSerializer(serializers.ModelSerializer):
+    """A watch on a grantor ID (USCC or resident ID), private to its owner."""
+
+    class Meta:
+        model = GrantorWatch
+        fields = ["id", "id_type", "id_number", "created_at", "created_by"]
+
+
+class GrantorWatchCreateSerializer(GrantorIdSerializer):
+    id_type = serializers.ChoiceField(choices=WatchedIdType.choices, label=_("ID type"))

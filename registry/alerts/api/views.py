@@ -1,4 +1,5 @@
-"""Alerts (list, acknowledge) and webhook subscriptions (subscribe, list, delete, deliveries)."""
+"""Alerts (list, acknowledge), webhook subscriptions (subscribe, list, delete, deliveries) and
+grantor watches (watch, list, remove)."""
 
 from __future__ import annotations
 
@@ -11,15 +12,24 @@ from registry.actors import actor_from_request
 from registry.alerts.api.serializers import (
     SIGNING_HELP,
     AlertSerializer,
+    GrantorWatchCreateSerializer,
+    GrantorWatchSerializer,
     WebhookCreatedSerializer,
     WebhookCreateSerializer,
     WebhookDeliverySerializer,
     WebhookSerializer,
 )
 from registry.alerts.filters import AlertFilter
-from registry.alerts.models import Alert, Webhook
-from registry.alerts.selectors import alerts_of, webhook_deliveries, webhook_get, webhooks_of
+from registry.alerts.models import Alert, GrantorWatch, Webhook
+from registry.alerts.selectors import (
+    alerts_of,
+    grantor_watches_of,
+    webhook_deliveries,
+    webhook_get,
+    webhooks_of,
+)
 from registry.alerts.services.alerts import alert_acknowledge
+from registry.alerts.services.watches import grantor_watch_create, grantor_watch_delete
 from registry.alerts.services.webhooks import webhook_subscribe, webhook_unsubscribe
 
 
@@ -115,3 +125,44 @@ class WebhookViewSet(
         )
         page = self.paginate_queryset(webhook_deliveries(webhook=webhook))
         return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
+
+
+class GrantorWatchViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Watches on grantor IDs: a registration, amendment or discharge naming the grantor, by
+    anyone, raises a ``grantor_watch`` alert. Private: no one else sees an organization's."""
+
+    serializer_class = GrantorWatchSerializer
+    filterset_class = None
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return GrantorWatch.objects.none()
+        return grantor_watches_of(organization=actor_from_request(self.request).organization)
+
+    @extend_schema(summary="List the caller's grantor watches")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Watch a grantor ID",
+        description="`id_type` is `uscc` or `resident_id`; the number is validated and "
+        "normalized as a grantor's. Watching the same ID twice answers 409.",
+        request=GrantorWatchCreateSerializer,
+        responses={201: GrantorWatchSerializer},
+    )
+    def create(self, request):
+        serializer = GrantorWatchCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        watch = grantor_watch_create(actor=actor_from_request(request), **serializer.validated_data)
+        return Response(GrantorWatchSerializer(watch).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Stop watching a grantor ID", responses={204: None})
+    def destroy(self, request, pk=None):
+        grantor_watch_delete(actor=actor_from_request(request), watch_id=int(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -40,6 +40,10 @@ from registry.services.bulk import bulk_insert
 logger = logging.getLogger("registry.jobs")
 
 LANGUAGES = ("zh-hans", "en")
+# kinds mailed at once; the others go into the daily digest
+IMMEDIATE_KINDS = frozenset(
+    {AlertKind.DUPLICATE_PLEDGE, AlertKind.OBJECTION, AlertKind.GRANTOR_WATCH}
+)
 
 
 def alert_representation(alert: Alert, language: str | None = None) -> dict[str, Any]:
@@ -111,10 +115,11 @@ def _kick_senders(channels: set[str]) -> None:
 def notifications_enqueue(*, alerts: list[Alert], event: str, now: datetime) -> int:
     """Write the outbox rows for ``alerts`` having been opened or resolved (``event``).
 
-    Opened: an immediate e-mail for duplicate pledges, a digest entry for the other kinds,
-    to every recipient of the organization; and one row per webhook subscribed to the kind,
-    carrying the payload as it is now. Resolved: webhooks only. ``alerts`` need only their
-    id, kind and organization; the ones a webhook will carry are read in full, in bulk.
+    Opened: an immediate e-mail for duplicate pledges, objections and watched grantors, a
+    digest entry for the other kinds, to every recipient of the organization; and one row per
+    webhook subscribed to the kind, carrying the payload as it is now. Resolved: webhooks
+    only. ``alerts`` need only their id, kind and organization; the ones a webhook will carry
+    are read in full, in bulk.
     """
     if not alerts:
         return 0
@@ -133,7 +138,7 @@ def notifications_enqueue(*, alerts: list[Alert], event: str, now: datetime) -> 
     for alert in alerts:
         channel = (
             NotificationChannel.EMAIL
-            if alert.kind == AlertKind.DUPLICATE_PLEDGE
+            if alert.kind in IMMEDIATE_KINDS
             else NotificationChannel.DIGEST
         )
         rows.extend(
@@ -261,7 +266,7 @@ def notifications_due(*, channel: str, now: datetime, limit: int) -> list[int]:
 
 
 def notifications_send(*, now: datetime | None = None, limit: int = 500) -> JobResult:
-    """Send the due immediate e-mails (duplicate pledges), each claimed before it is sent."""
+    """Send the due immediate e-mails (``IMMEDIATE_KINDS``), each claimed before it is sent."""
     result = JobResult("notifications")
     now = now or timezone.now()
     due = notifications_due(channel=NotificationChannel.EMAIL, now=now, limit=limit)

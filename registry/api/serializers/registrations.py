@@ -19,6 +19,7 @@ from registry.api.serializers.collateral import (
     CollateralListField,
     IdentifierSerializer,
 )
+from registry.api.serializers.legal import ObjectionNoticeSerializer
 from registry.choices import OnConflict
 from registry.exceptions import InvalidInput
 from registry.models import LedgerEvent, Registration
@@ -159,6 +160,9 @@ class NoticeSerializer(serializers.ModelSerializer):
     grantor = serializers.SerializerMethodField()
     collateral = serializers.SerializerMethodField()
     events = serializers.SerializerMethodField()
+    objections = serializers.SerializerMethodField(
+        help_text=_("Objections that stand against this registration (异议登记).")
+    )
 
     class Meta:
         model = Registration
@@ -172,6 +176,7 @@ class NoticeSerializer(serializers.ModelSerializer):
             "grantor",
             "collateral",
             "events",
+            "objections",
         ]
 
     def _is_owner(self, registration: Registration) -> bool:
@@ -203,6 +208,12 @@ class NoticeSerializer(serializers.ModelSerializer):
             organization=self.context.get("organization"),
             now=self.context.get("now") or timezone.now(),
         )
+
+    @extend_schema_field(ObjectionNoticeSerializer(many=True))
+    def get_objections(
+        self, registration: Registration
+    ) -> list[dict[str, Any]]:  # pragma: no cover - schema only
+        raise NotImplementedError
 
 
 class RegistrationSerializer(NoticeSerializer):
@@ -319,7 +330,11 @@ class LedgerEventSerializer(serializers.ModelSerializer):
 
     def to_representation(self, event: LedgerEvent) -> dict[str, Any]:
         data = super().to_representation(event)
-        if not self.context.get("full", False):
+        full_through = self.context.get("full_through")
+        full = self.context.get("full", False) or (
+            full_through is not None and event.sequence <= full_through
+        )
+        if not full:
             data.update(dict.fromkeys(self.PRIVATE))
         return data
 

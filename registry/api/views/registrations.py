@@ -168,7 +168,7 @@ class RegistrationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def history(self, request, number=None):
         history = registration_history(number=number, organization=self.actor.organization)
-        context = {"full": history.full}
+        context = {"full": history.full, "full_through": history.full_through}
         return Response(LedgerEventSerializer(history.events, many=True, context=context).data)
 
 
