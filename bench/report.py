@@ -23,7 +23,10 @@ def main(path: str) -> None:
         print(f"\n### {name.replace('_', ' ')} search: `{query}`\n")
         for number, plan in enumerate(data["plans"], start=1):
             sql = plan["sql"] if len(plan["sql"]) <= 600 else plan["sql"][:600] + " …"
-            print(f"Query {number}:\n\n```sql\n{sql}\n```\n\n```\n{plan['plan']}\n```\n")
+            shown = "\n".join(
+                line if len(line) <= 300 else line[:300] + " …" for line in plan["plan"].split("\n")
+            )
+            print(f"Query {number}:\n\n```sql\n{sql}\n```\n\n```\n{shown}\n```\n")
 
 
 if __name__ == "__main__":
