@@ -331,8 +331,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from registry.models import IdentityKeyEntry, Registration
 from registry.selectors.search import SearchQuery, search_registrations
-key = IdentityKeyEntry.objects.filter(scheme="cn_patent").values_list("value", flat=True)[1000]
-registration = Registration.objects.order_by("id")[500]
+patents = IdentityKeyEntry.objects.filter(scheme="cn_patent").values_list("value", flat=True)
+patents = list(patents[:2000])
+key = patents[len(patents) // 2]
+registration = Registration.objects.order_by("id")[Registration.objects.count() // 2]
 queries = {
     "identifier": SearchQuery(identifier=key),
     "grantor_id": SearchQuery(grantor_id=registration.grantor_id_number),
