@@ -1,177 +1,621 @@
-"""API benchmark (``make bench``): latency of the REST endpoints banks call, on PostgreSQL.
+"""``make bench``: the registry over HTTP as production runs it, beside the machine's ceiling.
 
-Builds a fresh database ``registry_bench_api`` on the server named by DATABASE_URL, seeds it
-with ``seed_registry --registrations N`` (default 100,000), then calls the endpoints in process
-through Django's test client with a real API key and prints p50 / p95 / max per endpoint.
-Nothing here is asserted: the figures go into the issue notes. Never touches dev data.
+On the PostgreSQL server named by DATABASE_URL (never on dev data: it builds its own databases)
+it, for each size in ``--scan-keys`` and then ``--keys``:
 
-Usage: DATABASE_URL=postgres://... python bench/run.py [--registrations 100000] [--keep]
+1. creates a fresh database, migrates, seeds ``seed_registry --keys N`` with a known duplicate
+   rate (seed_registry ANALYZEs what it loaded) and times the seeding;
+2. starts a Celery worker (production settings, ``--concurrency 2`` as docker-compose runs it)
+   and, for the main size, gunicorn (production settings, DEBUG off, 2 workers);
+3. at the main size drives gunicorn from wrk (a separate process, Lua scripts in bench/wrk/):
+   identifier, grantor-ID and grantor-name search (p50/p95/p99 at 1 client, throughput at 8),
+   registration create with 5 items and the conflict check (throughput and p95 at 8);
+4. queues the full duplicate scan and the expiry scan to the worker, twice each, and reads
+   their wall times from the worker's log and its processes' peak RSS from /proc.
+
+Then it runs ``../shared/ceiling/run`` (beside the checkout; skipped with a message if absent)
+on the same server, prints every figure beside its ceiling as a ratio, and writes
+``bench/results/<timestamp>.json``. ``--quick`` (``make bench-quick``): 100,000 keys, shorter
+probes, about two minutes. With DATABASE_REPLICA_URL (a streaming replica of that server) the
+web processes read search, priority and lists from the replica.
+
+Usage: DATABASE_URL=postgres://... REDIS_URL=redis://... python bench/run.py [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
-import random
-import statistics
+import re
+import shutil
+import signal
+import subprocess
 import sys
+import tempfile
 import time
+import urllib.parse
+import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench_databases import drop_database, fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DB = "registry_bench_api"
+BIN = Path(sys.executable).parent
+WRK_DIR = ROOT / "bench" / "wrk"
+RESULTS = ROOT / "bench" / "results"
+BENCH_DB = "registry_bench"
+DUPLICATE_RATE = 0.02
 
 
-def _percentiles(samples: list[float]) -> tuple[float, float, float]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return statistics.median(ordered) * 1000, p95 * 1000, ordered[-1] * 1000
+def log(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
 
 
-def main() -> None:
+def with_db(url: str, name: str) -> str:
+    return urllib.parse.urlunsplit(urllib.parse.urlsplit(url)._replace(path=f"/{name}"))
+
+
+def _signing_key_pem() -> str:
+    """A throwaway Ed25519 key: production refuses to sign certificates without one."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return (
+        Ed25519PrivateKey.generate()
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+
+
+def production_env(database_url: str, replica_url: str | None, redis_url: str) -> dict:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-only-" + os.urandom(16).hex(),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SEARCH_CERTIFICATE_SIGNING_KEY": _signing_key_pem(),
+        # one bench client makes thousands of calls a minute; a bank's key gets 1,200
+        "API_THROTTLE_RATE": "100000000/min",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    env.pop("DATABASE_REPLICA_URL", None)
+    if replica_url:
+        env["DATABASE_REPLICA_URL"] = replica_url
+    return env
+
+
+def manage(env: dict, *args: str) -> str:
+    done = subprocess.run(  # noqa: S603 - manage.py with our arguments
+        [str(BIN / "python"), "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        sys.exit(f"bench: manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+class Worker:
+    """A Celery worker whose log tells when each task finished and how long it ran."""
+
+    def __init__(self, env: dict, workdir: Path) -> None:
+        self.log_path = workdir / "worker.log"
+        from celery import Celery
+
+        self.app = Celery("bench", broker=env["REDIS_URL"])
+        self.app.control.purge()  # nothing left over from an earlier run
+        self.process = subprocess.Popen(  # noqa: S603
+            [str(BIN / "celery"), "-A", "config", "worker", "--loglevel", "INFO",
+             "--concurrency", "2", "-n", f"bench-{os.getpid()}@%h",
+             "--logfile", str(self.log_path)],
+            cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        self._wait_for("ready.", timeout=60)
+
+    def _log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def _wait_for(self, text: str, timeout: float, after: int = 0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            tail = self._log()[after:]
+            if text in tail:
+                return tail
+            if self.process.poll() is not None:
+                sys.exit(f"bench: the worker exited:\n{self._log()[-3000:]}")
+            time.sleep(0.2)
+        sys.exit(f"bench: no '{text}' in the worker log after {timeout}s")
+
+    def run(self, task: str) -> dict:
+        """Queue ``task`` by name; wait for it; its wall time in the worker and its result."""
+        mark = len(self._log())
+        self.app.send_task(task)
+        pattern = re.compile(rf"Task {re.escape(task)}\[[^\]]+\] succeeded in ([0-9.]+)s: (.*)")
+        deadline = time.monotonic() + 3600
+        while time.monotonic() < deadline:
+            match = pattern.search(self._log()[mark:])
+            if match:
+                return {"seconds": float(match.group(1)), "result": match.group(2).strip()}
+            if re.search(rf"Task {re.escape(task)}\[[^\]]+\] raised", self._log()[mark:]):
+                sys.exit(f"bench: {task} failed:\n{self._log()[mark:][-3000:]}")
+            time.sleep(0.1)
+        sys.exit(f"bench: {task} did not finish")
+
+    def peak_rss_mb(self) -> float:
+        """The largest peak resident set (VmHWM) among the worker's processes."""
+        pids = [self.process.pid]
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        if children.exists():
+            pids += [int(p) for p in children.read_text().split()]
+        peaks = []
+        for pid in pids:
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            match = re.search(r"VmHWM:\s+(\d+) kB", status)
+            if match:
+                peaks.append(int(match.group(1)) / 1024)
+        return max(peaks, default=0.0)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+
+class Web:
+    def __init__(self, env: dict, port: int) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+        self.process = subprocess.Popen(  # noqa: S603
+            [str(BIN / "gunicorn"), "config.wsgi:application", "-b", f"127.0.0.1:{port}",
+             "-w", os.environ.get("WEB_CONCURRENCY", "2"), "--log-level", "warning"],
+            cwd=ROOT, env=env, start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                request = urllib.request.Request(  # noqa: S310 - our own local server
+                    f"{self.url}/api/v1/", headers={"X-Forwarded-Proto": "https"}
+                )
+                urllib.request.urlopen(request, timeout=2)  # noqa: S310
+                return
+            except urllib.error.HTTPError:
+                return  # 401/403: it answers
+            except OSError:
+                time.sleep(0.3)
+        sys.exit("bench: gunicorn did not answer")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=30)
+
+
+def wrk(url: str, script: str, clients: int, seconds: int, *args: str, warm: bool = True) -> dict:
+    """One probe after a short unrecorded warm-up (connections, imports, caches)."""
+    if warm:
+        wrk(url, script, 2, 2, *args, warm=False)
+    threads = min(clients, 2)
+    done = subprocess.run(  # noqa: S603 - wrk with our scripts
+        [shutil.which("wrk") or "wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds}s",
+         "--timeout", "30s", "-s", str(WRK_DIR / script), url, "--", *args],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    line = next((ln for ln in done.stdout.splitlines() if ln.startswith("BENCH ")), None)
+    if line is None:
+        sys.exit(f"bench: wrk failed:\n{done.stdout}\n{done.stderr}")
+    result = json.loads(line[6:])
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["clients"] = clients
+    if result["http_errors"] or result["socket_errors"]:
+        log(f"{script} {args[:1]}: {result['http_errors']} HTTP errors, "
+            f"{result['socket_errors']} socket errors")  # fmt: skip
+    return result
+
+
+def prepare_probes(env: dict, workdir: Path) -> dict:
+    """API key and request samples from the seeded database, written where wrk reads them."""
+    code = """
+import json, random
+from urllib.parse import urlencode
+from registry.actors import Actor
+from registry.models import CollateralItem, IdentityKeyEntry, Registration
+from registry.services.organizations import api_key_create, organization_ensure
+from tests.factories import grantor
+rng = random.Random(13)
+organization, _ = organization_ensure(code="BENCH", name="Bench Bank")
+_key, raw = api_key_create(actor=Actor.command(organization, "bench"), role="officer")
+keys = list(IdentityKeyEntry.objects.order_by("?").values_list("value", flat=True)[:2000])
+ids = sorted(set(Registration.objects.values_list("grantor_id_number", flat=True)))
+names = sorted(set(Registration.objects.values_list("grantor_name", flat=True)))
+rows = CollateralItem.objects.order_by("?").values_list("kind", "attributes")[:5000]
+items = [{"kind": k, **{a: v for a, v in attrs.items() if v is not None}} for k, attrs in rows]
+print(json.dumps({
+    "key": raw,
+    "identifier": ["/api/v1/search/?" + urlencode({"identifier": v}) for v in keys],
+    "grantor_id": ["/api/v1/search/?" + urlencode({"grantor_id": v}) for v in ids],
+    "grantor_name": ["/api/v1/search/?" + urlencode({"grantor_name": v}) for v in names],
+    "conflict_check": [json.dumps({"collateral": rng.sample(items, 5)}, ensure_ascii=False)
+                       for _ in range(1000)],
+    "grantor": json.dumps(grantor(), ensure_ascii=False),
+}))
+"""
+    data = json.loads(manage(env, "shell", "-c", code).strip().splitlines()[-1])
+    files = {}
+    for name in ("identifier", "grantor_id", "grantor_name", "conflict_check", "grantor"):
+        path = workdir / f"{name}.txt"
+        lines = data[name] if isinstance(data[name], list) else [data[name]]
+        path.write_text("\n".join(lines) + "\n")
+        files[name] = str(path)
+    return {"key": data["key"], "files": files}
+
+
+def drain(url: str) -> None:
+    """Wait until both web workers answer again (wrk may leave slow requests running)."""
+    for _ in range(4):
+        request = urllib.request.Request(  # noqa: S310 - our own local server
+            f"{url}/api/v1/", headers={"X-Forwarded-Proto": "https"}
+        )
+        with contextlib.suppress(urllib.error.HTTPError):  # 401: it answered
+            urllib.request.urlopen(request, timeout=120)  # noqa: S310
+
+
+def http_probes(url: str, probes: dict, seconds: int) -> dict:
+    key, files = probes["key"], probes["files"]
+    out = {}
+    log("POST registrations (5 items) at 8 clients")
+    out["register_5_items"] = {
+        "c8": wrk(
+            url,
+            "post.lua",
+            8,
+            seconds,
+            "/api/v1/registrations/",
+            key,
+            "register:" + files["grantor"],
+        )
+    }
+    drain(url)
+    log("POST conflict-checks (5 items) at 8 clients")
+    out["conflict_check_5_items"] = {
+        "c8": wrk(
+            url, "post.lua", 8, seconds, "/api/v1/conflict-checks/", key, files["conflict_check"]
+        )
+    }
+    for name in ("identifier", "grantor_id", "grantor_name"):
+        drain(url)
+        log(f"GET search by {name} at 1 and 8 clients")
+        c1 = wrk(url, "get.lua", 1, seconds, files[name], key)
+        drain(url)
+        out[f"search_{name}"] = {"c1": c1, "c8": wrk(url, "get.lua", 8, seconds, files[name], key)}
+    drain(url)
+    return out
+
+
+def scans(worker: Worker) -> dict:
+    out = {}
+    for name, task in (
+        ("duplicate_scan", "registry.duplicate_pledges_scan"),
+        ("expiry_scan", "registry.expiring_alerts"),
+    ):
+        log(f"{task}, twice")
+        first, again = worker.run(task), worker.run(task)
+        out[name] = {"first": first, "again": again}
+    out["worker_peak_rss_mb"] = worker.peak_rss_mb()
+    return out
+
+
+def explain_searches(env: dict) -> dict:
+    """EXPLAIN (ANALYZE, BUFFERS) of every query one search of each kind runs, on this data."""
+    code = """
+import json
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from registry.models import IdentityKeyEntry, Registration
+from registry.selectors.search import SearchQuery, search_registrations
+patents = IdentityKeyEntry.objects.filter(scheme="cn_patent").values_list("value", flat=True)
+patents = list(patents[:2000])
+key = patents[len(patents) // 2]
+registration = Registration.objects.order_by("id")[Registration.objects.count() // 2]
+queries = {
+    "identifier": SearchQuery(identifier=key),
+    "grantor_id": SearchQuery(grantor_id=registration.grantor_id_number),
+    "grantor_name": SearchQuery(grantor_name=registration.grantor_name),
+}
+out = {}
+for name, query in queries.items():
+    search_registrations(query)  # warm
+    with CaptureQueriesContext(connection) as captured:
+        search_registrations(query)
+    plans = []
+    with connection.cursor() as cursor:
+        for sql in (q["sql"] for q in captured.captured_queries):
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+            plans.append({"sql": sql, "plan": "\\n".join(row[0] for row in cursor.fetchall())})
+    out[name] = {"query": query.as_dict(), "plans": plans}
+print(json.dumps(out, ensure_ascii=False))
+"""
+    return json.loads(manage(env, "shell", "-c", code).strip().splitlines()[-1])
+
+
+def counts(env: dict) -> dict:
+    code = """
+import json
+from datetime import timedelta
+from django.utils import timezone
+from registry.models import IdentityKeyEntry, Registration
+from django.db import connection
+now = timezone.now()
+with connection.cursor() as cursor:
+    cursor.execute(
+        "SELECT relname, pg_total_relation_size(oid) FROM pg_class WHERE relname IN "
+        "('registry_registration', 'registry_collateralitem', 'registry_identitykeyentry', "
+        "'registry_ledgerevent')"
+    )
+    sizes = dict(cursor.fetchall())
+print(json.dumps({
+    "table_bytes": sizes,
+    "keys": IdentityKeyEntry.objects.count(),
+    "registrations": Registration.objects.count(),
+    "expiring_within_30_days": Registration.objects.active(now)
+        .filter(expires_at__lte=now + timedelta(days=30)).count(),
+}))
+"""
+    return json.loads(manage(env, "shell", "-c", code).strip().splitlines()[-1])
+
+
+def measure(size: int, *, http: bool, args, url: str, replica: str | None, redis: str) -> dict:
+    database = fresh_database(url, BENCH_DB)
+    env = production_env(database, with_db(replica, BENCH_DB) if replica else None, redis)
+    log(f"{size:,} keys into {BENCH_DB}: migrate, seed_registry (ANALYZEs what it loads)")
+    manage(env, "migrate", "--noinput")
+    started = time.perf_counter()
+    manage(env, "seed_registry", "--keys", str(size), "--duplicate-rate", str(DUPLICATE_RATE))
+    out: dict = {"seed_s": time.perf_counter() - started, **counts(env)}
+    with tempfile.TemporaryDirectory(prefix="registry-bench-") as tmp:
+        workdir = Path(tmp)
+        worker = Worker(env, workdir)
+        web = None
+        try:
+            if http:
+                probes = prepare_probes(env, workdir)
+                web = Web(env, 20000 + os.getpid() % 20000)
+                out["http"] = http_probes(web.url, probes, args.seconds)
+                out["explain"] = explain_searches(env)
+                web.stop()
+                web = None
+            out["scans"] = scans(worker)
+        finally:
+            if web:
+                web.stop()
+            worker.stop()
+    return out
+
+
+def ceiling_script() -> Path | None:
+    """``../shared/ceiling/run`` beside the checkout (for a git worktree: beside the main one)."""
+    candidates = [Path(os.environ["CEILING_RUN"])] if os.environ.get("CEILING_RUN") else []
+    candidates.append(ROOT.parent / "shared" / "ceiling" / "run")
+    common = subprocess.run(  # noqa: S603
+        [shutil.which("git") or "git", "rev-parse", "--path-format=absolute", "--git-common-dir"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    ).stdout.strip()  # fmt: skip
+    if common:
+        candidates.append(Path(common).parent.parent / "shared" / "ceiling" / "run")
+    return next((path for path in candidates if path.exists()), None)
+
+
+def ceiling(url: str) -> dict:
+    script = ceiling_script()
+    if script is None:
+        log("../shared/ceiling/run is absent beside the checkout: no ceiling, no ratios")
+        return {}
+    log(f"running {script}")
+    parts = urllib.parse.urlsplit(url)
+    env = {
+        **os.environ,
+        "PGHOST": parts.hostname or "127.0.0.1",
+        "PGPORT": str(parts.port or 5432),
+        "CEIL_DB": f"ceiling_{BENCH_DB}",
+    }
+    done = subprocess.run(  # noqa: S603 - the shared ceiling script
+        [str(script)], env=env, capture_output=True, text=True, check=False
+    )
+    text = done.stdout
+    out: dict = {"script": str(script), "raw_output": text}
+
+    def number(pattern: str) -> float | None:
+        match = re.search(pattern, text)
+        return float(match.group(1)) if match else None
+
+    def ms(value: str) -> float:
+        amount, unit = re.match(r"([0-9.]+)(us|ms|s)", value).groups()
+        return float(amount) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    out["bulk_insert_1m_ms"] = number(r"raw: bulk insert 1M identity rows ms ([0-9.]+)")
+    out["group_by_1m_ms"] = number(r"raw: duplicate GROUP BY scan over 1M keys ms ([0-9.]+)")
+    out["raw_lookup_c1_tps"] = number(r"raw: lookup c=1 tps (\d+)")
+    out["raw_lookup_c8_tps"] = number(r"raw: lookup c=8 tps (\d+)")
+    out["raw_register_c8_tps"] = number(r"raw: register\(5 items\) c=8 tps (\d+)")
+    for c in (1, 8):
+        match = re.search(rf"django-min: lookup c={c} rps (\d+) p50 (\S+) p99 (\S+)", text)
+        if match:
+            out[f"django_min_c{c}_rps"] = float(match.group(1))
+            out[f"django_min_c{c}_p50_ms"] = ms(match.group(2))
+            out[f"django_min_c{c}_p99_ms"] = ms(match.group(3))
+    return out
+
+
+def table(result: dict) -> str:
+    ceil = result["ceiling"]
+    main = result["sizes"][str(result["keys"])]
+    rows = []
+
+    def row(probe, value, unit, ceiling_value=None, ceiling_name="", higher_is_better=True):
+        if ceiling_value:
+            ratio = value / ceiling_value
+            shown = f"{ratio:.2f}×" if higher_is_better else f"{ratio:.1f}× the ceiling's time"
+        else:
+            shown = "–"
+        ceiling_text = f"{ceiling_value:,.1f} {unit} ({ceiling_name})" if ceiling_value else "–"
+        rows.append(f"| {probe} | {value:,.1f} {unit} | {ceiling_text} | {shown} |")
+
+    http = main.get("http", {})
+
+    def failed(*probes) -> str:
+        errors = sum(p["http_errors"] + p["socket_errors"] for p in probes)
+        return (
+            f" — {errors} of {sum(p['requests'] for p in probes)} requests FAILED" if errors else ""
+        )
+
+    for name, label in (
+        ("identifier", "identifier search (exact + similar)"),
+        ("grantor_id", "grantor-ID search"),
+        ("grantor_name", "grantor-name search"),
+    ):
+        probe = http.get(f"search_{name}")
+        if not probe:
+            continue
+        c1, c8 = probe["c1"], probe["c8"]
+        label += failed(c1, c8)
+        minimal = "minimal Django view"
+        row(f"{label}, 1 client, p50", c1["p50_ms"], "ms", ceil.get("django_min_c1_p50_ms"),
+            minimal, higher_is_better=False)  # fmt: skip
+        row(f"{label}, 1 client, p95", c1["p95_ms"], "ms")
+        row(f"{label}, 1 client, p99", c1["p99_ms"], "ms", ceil.get("django_min_c1_p99_ms"),
+            minimal, higher_is_better=False)  # fmt: skip
+        row(f"{label}, 1 client, throughput", c1["rps"], "/s", ceil.get("django_min_c1_rps"),
+            minimal)  # fmt: skip
+        row(f"{label}, 8 clients, throughput", c8["rps"], "/s", ceil.get("django_min_c8_rps"),
+            minimal)  # fmt: skip
+    if "register_5_items" in http:
+        c8 = http["register_5_items"]["c8"]
+        row("registration create (5 items), 8 clients" + failed(c8), c8["rps"], "/s",
+            ceil.get("raw_register_c8_tps"), "raw PostgreSQL transaction")  # fmt: skip
+        row("registration create (5 items), 8 clients, p95", c8["p95_ms"], "ms")
+    if "conflict_check_5_items" in http:
+        c8 = http["conflict_check_5_items"]["c8"]
+        row("conflict check (5 items), 8 clients" + failed(c8), c8["rps"], "/s",
+            ceil.get("django_min_c8_rps"), "minimal Django view")  # fmt: skip
+        row("conflict check (5 items), 8 clients, p95", c8["p95_ms"], "ms")
+    group_by = ceil.get("group_by_1m_ms")
+    bulk = ceil.get("bulk_insert_1m_ms")
+    for size, data in sorted(result["sizes"].items(), key=lambda kv: int(kv[0])):
+        scale = int(size) / 1_000_000  # the nominal size; seeding stops within a registration
+        tag = f"{data['keys']:,} keys"
+        for name, label in (
+            ("duplicate_scan", "full duplicate scan"),
+            ("expiry_scan", "expiry scan"),
+        ):
+            for run in ("first", "again"):
+                seconds = data["scans"][name][run]["seconds"]
+                ceiling_ms = group_by * scale if (group_by and name == "duplicate_scan") else None
+                row(f"{label}, {tag}, {'first' if run == 'first' else 'second'} run",
+                    seconds * 1000, "ms", ceiling_ms,
+                    "raw GROUP BY" + ("" if scale == 1 else f" × {scale:g}, linear"),
+                    higher_is_better=False)  # fmt: skip
+        row(f"worker peak RSS, {tag}", data["scans"]["worker_peak_rss_mb"], "MB")
+        row(f"seed_registry, {tag}", data["seed_s"] * 1000, "ms",
+            bulk * scale if bulk else None,
+            "raw bulk insert" + ("" if scale == 1 else f" × {scale:g}, linear"),
+            higher_is_better=False)  # fmt: skip
+    sizes = sorted(result["sizes"].values(), key=lambda d: d["keys"])
+    if len(sizes) > 1:
+        small, large = sizes[0], sizes[-1]
+        keys_ratio = large["keys"] / small["keys"]
+        for name in ("duplicate_scan", "expiry_scan"):
+            ratio = (
+                large["scans"][name]["first"]["seconds"] / small["scans"][name]["first"]["seconds"]
+            )
+            rows.append(
+                f"| {name.replace('_', ' ')}: time ratio {large['keys']:,} / {small['keys']:,} "
+                f"keys | {ratio:.1f}× | {keys_ratio:.1f}× (linear) | {ratio / keys_ratio:.2f} |"
+            )
+    head = "| probe | this project | ceiling (same machine, same run) | ratio |\n|---|---|---|---|"
+    return head + "\n" + "\n".join(rows)
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--registrations", type=int, default=100_000)
-    parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    parser.add_argument("--quick", action="store_true", help="100,000 keys, short probes")
+    parser.add_argument("--keys", type=int, help="main size (default 1,000,000; quick 100,000)")
+    parser.add_argument("--scan-keys", default=None, help="other sizes for the scans, comma-sep.")
+    parser.add_argument("--seconds", type=int, help="per wrk probe (default 10; quick 5)")
+    parser.add_argument("--keep", action="store_true", help="keep the last bench database")
+    parser.add_argument("--no-ceiling", action="store_true")
     args = parser.parse_args()
+    args.keys = args.keys or (100_000 if args.quick else 1_000_000)
+    args.seconds = args.seconds or (5 if args.quick else 10)
+    if args.scan_keys is None:
+        args.scan_keys = "" if args.quick else "100000"
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("bench: set DATABASE_URL to a PostgreSQL server (SQLite proves nothing here).")
-    os.environ["DATABASE_URL"] = fresh_database(url, BENCH_DB)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    os.environ.setdefault("API_THROTTLE_RATE", "1000000/min")
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    import logging
-
-    logging.disable(logging.WARNING)
-    from django.core.management import call_command
-    from django.db import connection
-    from rest_framework.test import APIClient
-
-    from registry.actors import Actor
-    from registry.models import IdentityKeyEntry, Registration
-    from registry.services.organizations import api_key_create, organization_ensure
-    from tests.factories import (
-        ear_tag,
-        ip_item,
-        livestock_item,
-        patent_number,
-        receipt_item,
-        registration_payload,
-    )
-
-    call_command("migrate", verbosity=0)
-    started = time.perf_counter()
-    call_command("seed_registry", registrations=args.registrations, verbosity=0)
-    seeded = time.perf_counter() - started
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")  # fresh statistics after the bulk load, as autovacuum would
-    keys_total = IdentityKeyEntry.objects.count()
-    organization, _ = organization_ensure(code="BENCH", name="Bench Bank")
-    _key, raw = api_key_create(actor=Actor.command(organization, "bench"))
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    rng = random.Random(7)
-    sample_keys = list(IdentityKeyEntry.objects.order_by("?").values_list("scheme", "value")[:400])
-    grantor_names = list(
-        Registration.objects.order_by("?").values_list("grantor_name", flat=True)[:60]
-    )
-    serial = iter(range(9_000_000, 9_999_999))  # 7-digit serials fit a patent number
-
-    def call(method: str, path: str, data=None, expect: int = 200, **params):
-        response = getattr(client, method)(path, data, format="json", **params)
-        if response.status_code != expect:
-            raise SystemExit(f"bench: {method.upper()} {path} -> {response.status_code}")
-
-    scenarios = [
-        (
-            "POST registrations/ (1 item)",
-            200,
-            lambda: call(
-                "post",
-                "/api/v1/registrations/",
-                registration_payload(ip_item(patent_number(next(serial)))),
-                201,
-            ),
-        ),
-        (
-            "POST registrations/ (500 items)",
-            5,
-            lambda: call(
-                "post",
-                "/api/v1/registrations/",
-                registration_payload(
-                    *[livestock_item([ear_tag(next(serial))]) for _ in range(500)]
-                ),
-                201,
-            ),
-        ),
-        (
-            "POST conflict-checks/ (500 items)",
-            10,
-            lambda: call(
-                "post",
-                "/api/v1/conflict-checks/",
-                {"collateral": [receipt_item(f"WR{next(serial)}") for _ in range(500)]},
-            ),
-        ),
-        (
-            "GET search/?identifier= (exact + similar)",
-            300,
-            lambda: call("get", "/api/v1/search/", {"identifier": rng.choice(sample_keys)[1]}),
-        ),
-        (
-            "GET search/?grantor_name= (trigram)",
-            60,
-            lambda: call("get", "/api/v1/search/", {"grantor_name": rng.choice(grantor_names)}),
-        ),
-        (
-            "GET priority/",
-            200,
-            lambda: call(
-                "get",
-                "/api/v1/priority/",
-                {"kind": "ip", "identifier": patent_number(rng.randrange(1, 10_000))},
-            ),
-        ),
-        ("GET registrations/ (page of 50)", 50, lambda: call("get", "/api/v1/registrations/")),
-        (
-            "POST search-certificates/",
-            50,
-            lambda: call(
-                "post",
-                "/api/v1/search-certificates/",
-                {"identifier": rng.choice(sample_keys)[1]},
-                201,
-            ),
-        ),
-    ]
-    print(
-        f"\nRegistry: {args.registrations:,} registrations, {keys_total:,} identity keys "
-        f"(seeded in {seeded:.1f} s), PostgreSQL, in-process client, one caller.\n"
-    )
-    print("| endpoint | calls | p50 ms | p95 ms | max ms |")
-    print("|---|---:|---:|---:|---:|")
-    for name, count, fn in scenarios:
-        fn()  # warm-up
-        samples = []
-        for _ in range(count):
-            began = time.perf_counter()
-            fn()
-            samples.append(time.perf_counter() - began)
-        p50, p95, worst = _percentiles(samples)
-        print(f"| {name} | {count} | {p50:.1f} | {p95:.1f} | {worst:.1f} |")
-    if not args.keep:
-        from django.db import connections
-
-        connections.close_all()
-        drop_database(url, BENCH_DB)
+        print("bench: set DATABASE_URL to a PostgreSQL server (SQLite proves nothing here).")
+        return 2
+    redis = os.environ.get("REDIS_URL", "")
+    if not redis:
+        print("bench: set REDIS_URL (the worker's broker, the web processes' cache).")
+        return 2
+    if not shutil.which("wrk"):
+        print("bench: needs wrk (Debian: apt-get install -y wrk).")
+        return 2
+    replica = os.environ.get("DATABASE_REPLICA_URL") or None
+    started_at = datetime.now(UTC)
+    result: dict = {
+        "started_at": started_at.isoformat(),
+        "quick": args.quick,
+        "keys": args.keys,
+        "duplicate_rate": DUPLICATE_RATE,
+        "replica": bool(replica),
+        "web_workers": int(os.environ.get("WEB_CONCURRENCY", "2")),
+        "probe_seconds": args.seconds,
+        "git": subprocess.run(  # noqa: S603
+            [shutil.which("git") or "git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip(),
+        "sizes": {},
+    }
+    sizes = [int(s) for s in args.scan_keys.split(",") if s] + [args.keys]
+    try:
+        for size in sizes:
+            result["sizes"][str(size)] = measure(
+                size, http=size == args.keys, args=args, url=url, replica=replica, redis=redis
+            )
+    finally:
+        if not args.keep:
+            drop_database(url, BENCH_DB)
+    result["ceiling"] = {} if args.no_ceiling else ceiling(url)
+    result["finished_at"] = datetime.now(UTC).isoformat()
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{started_at.strftime('%Y%m%dT%H%M%SZ')}.json"
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    print(table(result))
+    print(f"\nbench: wrote {path.relative_to(ROOT)}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -60,3 +60,16 @@ def bulk_insert(model: type[models.Model], objs: list[models.Model]) -> list[mod
     for obj in objs:
         obj._state.adding, obj._state.db = False, connection.alias
     return objs
+
+
+def analyze_tables(*models_: type[models.Model]) -> None:
+    """Refresh the planner's statistics of these tables after a bulk load (PostgreSQL only).
+
+    Autovacuum analyzes a table only some time after a large change; until then a query on
+    freshly loaded rows is planned on stale or no statistics.
+    """
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models_)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")

@@ -23,6 +23,7 @@ from registry.api.serializers.registrations import (
 )
 from registry.filters import RegistrationFilter
 from registry.models import Registration
+from registry.replica import ReplicaReadsMixin
 from registry.selectors.priority import conflicts_for_identifiers, conflicts_for_keys
 from registry.selectors.registrations import (
     registration_get,
@@ -40,9 +41,10 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 )
 
 
-class RegistrationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class RegistrationViewSet(ReplicaReadsMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Registrations (登记) of pledges; writes act for the caller's organization."""
 
+    replica_read_actions = ("list", "retrieve")
     serializer_class = RegistrationSerializer
     lookup_field = "number"
     lookup_value_regex = r"\d{4}-\d{8}"

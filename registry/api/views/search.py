@@ -19,6 +19,7 @@ from registry.api.serializers.registrations import SearchResultSerializer, Secur
 from registry.choices import SearchPurpose
 from registry.models import SearchLog
 from registry.notices import timestamp
+from registry.replica import ReplicaReadsMixin
 from registry.selectors.priority import priority_query
 from registry.selectors.search import SearchQuery, search_log_of
 from registry.services.search import (
@@ -107,7 +108,7 @@ def _context(request, query: SearchQuery | None = None) -> dict:
     return {"organization": actor.organization if actor else None, "now": now}
 
 
-class SearchView(APIView):
+class SearchView(ReplicaReadsMixin, APIView):
     """Search the public notices, best priority first; look-alike identifiers as ``similar``."""
 
     @extend_schema(
@@ -157,7 +158,7 @@ class PriorityQuerySerializer(serializers.Serializer):
         return value
 
 
-class PriorityView(APIView):
+class PriorityView(ReplicaReadsMixin, APIView):
     """Ranking of the active registrations on one identity key (first registered, first)."""
 
     @extend_schema(
