@@ -3,12 +3,13 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from registry.api.views.certificates import public_verify_page
-from registry.api.views.root import healthz
+from registry.api.views.root import healthz, readyz
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("healthz/", healthz, name="healthz"),
     path("verify/<str:number>", public_verify_page, name="public-verify"),
+    path("readyz/", readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("valuation.api.urls")),
