@@ -16,3 +16,6 @@ urlpatterns = [
     path("api/v1/", include("registry.api.urls")),
     path("api/v1/", include("registry.alerts.api.urls")),
 ]
+
+handler404 = "registry.api.views.root.not_found"
+handler500 = "registry.api.views.root.server_error"

@@ -12,7 +12,7 @@ from rest_framework import serializers
 from collateral.fields import CurrencyField, NormalizedCharField
 from collateral.kinds.base import kind_choices
 from collateral.resolution import scheme_choices, schemes_description
-from collateral.serializers import GrantorSerializer
+from collateral.serializers import GrantorSerializer, StrictSerializer
 from registry.api.fields import money_field
 from registry.api.serializers.collateral import (
     ITEM_OUTPUT_LIST_SCHEMA,
@@ -71,7 +71,7 @@ class ConflictSerializer(serializers.Serializer):
         return [k.as_dict() for k in conflict.matched]
 
 
-class RegistrationCreateSerializer(PeriodMixin, serializers.Serializer):
+class RegistrationCreateSerializer(PeriodMixin, StrictSerializer):
     grantor = GrantorSerializer()
     collateral = CollateralListField()
     period_years = years_field()
@@ -87,7 +87,7 @@ class RegistrationCreateSerializer(PeriodMixin, serializers.Serializer):
         return attrs
 
 
-class AmendmentSerializer(serializers.Serializer):
+class AmendmentSerializer(StrictSerializer):
     add_collateral = CollateralListField(min_items=0, required=False)
     remove_collateral_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1), required=False, max_length=500
@@ -97,7 +97,7 @@ class AmendmentSerializer(serializers.Serializer):
     on_conflict = serializers.ChoiceField(choices=OnConflict.choices, default=OnConflict.ACCEPT)
 
 
-class ExtensionSerializer(PeriodMixin, serializers.Serializer):
+class ExtensionSerializer(PeriodMixin, StrictSerializer):
     period_fields = ("years", "months")
     years = years_field()
     months = months_field()
@@ -106,7 +106,7 @@ class ExtensionSerializer(PeriodMixin, serializers.Serializer):
         return {"period": self.period_from(attrs)}
 
 
-class TypedIdentifierSerializer(serializers.Serializer):
+class TypedIdentifierSerializer(StrictSerializer):
     identifier = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=kind_choices(), required=False)
     scheme = serializers.ChoiceField(
@@ -114,7 +114,7 @@ class TypedIdentifierSerializer(serializers.Serializer):
     )
 
 
-class ConflictCheckSerializer(serializers.Serializer):
+class ConflictCheckSerializer(StrictSerializer):
     """Either full ``collateral`` items, or bare ``identifiers`` resolved as a search would."""
 
     collateral = CollateralListField(required=False)

@@ -1,6 +1,8 @@
 """The API root: who the caller is acting for, and where to go next."""
 
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from django.views import defaults
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -76,3 +78,22 @@ def readyz(request):
     if not ready:
         response["Retry-After"] = "5"
     return response
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request, exception=None):
+    """404 for paths no route matches: JSON in the API's error shape under /api/."""
+    if _is_api(request):
+        return JsonResponse({"detail": str(_("Not found.")), "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """500: JSON in the API's error shape under /api/ (never an HTML page to a client)."""
+    if _is_api(request):
+        body = {"detail": str(_("A server error occurred.")), "code": "server_error"}
+        return JsonResponse(body, status=500)
+    return defaults.server_error(request)
