@@ -210,10 +210,6 @@ class RegistrationSerializer(NoticeSerializer):
 
     PRIVATE = ("secured_amount", "currency", "loan_reference", "description")
 
-    conflicts = serializers.SerializerMethodField(
-        help_text=_("Prior active registrations on the same collateral (on writes).")
-    )
-
     class Meta(NoticeSerializer.Meta):
         fields = [
             *NoticeSerializer.Meta.fields,
@@ -221,12 +217,7 @@ class RegistrationSerializer(NoticeSerializer):
             "currency",
             "loan_reference",
             "description",
-            "conflicts",
         ]
-
-    @extend_schema_field(ConflictSerializer(many=True))
-    def get_conflicts(self, registration: Registration) -> list[dict[str, Any]]:
-        return ConflictSerializer(self.context.get("conflicts", []), many=True).data
 
     def to_representation(self, registration: Registration) -> dict[str, Any]:
         data = super().to_representation(registration)
@@ -236,12 +227,33 @@ class RegistrationSerializer(NoticeSerializer):
             data["currency"] = registration.currency
             data["loan_reference"] = registration.loan_reference
             data["description"] = registration.description
-        data["conflicts"] = self.get_conflicts(registration)
         if not self._is_owner(registration):
             for name in self.PRIVATE:
                 data.pop(name, None)
-        if "conflicts" not in self.context:
-            data.pop("conflicts", None)
+        return data
+
+
+class RegistrationWriteResultSerializer(RegistrationSerializer):
+    """A registration as a registering or amending write answers: with its ``conflicts``.
+
+    Only these responses carry ``conflicts`` (always, possibly empty); list, detail,
+    extension and discharge do not, and the schema says so.
+    """
+
+    conflicts = serializers.SerializerMethodField(
+        help_text=_("Prior active registrations on the same collateral.")
+    )
+
+    class Meta(RegistrationSerializer.Meta):
+        fields = [*RegistrationSerializer.Meta.fields, "conflicts"]
+
+    @extend_schema_field(ConflictSerializer(many=True))
+    def get_conflicts(self, registration: Registration) -> list[dict[str, Any]]:
+        return ConflictSerializer(self.context.get("conflicts", []), many=True).data
+
+    def to_representation(self, registration: Registration) -> dict[str, Any]:
+        data = super().to_representation(registration)
+        data["conflicts"] = self.get_conflicts(registration)
         return data
 
 
