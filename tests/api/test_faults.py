@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import uuid
 
 import pytest
 from django.core.cache.backends.locmem import LocMemCache
@@ -105,15 +106,17 @@ def _race(throttle_class, *, threads: int, calls: int, request) -> int:
 
 @pytest.fixture
 def limit_store():
-    """The shared store the limits use: Redis when configured (CI), else process memory."""
+    """The shared store the limits use: Redis when configured (CI), else process memory.
+
+    A key prefix of its own: nothing else in the Redis database is read or cleared, and the
+    counters expire with their window.
+    """
+    prefix = f"test-{uuid.uuid4().hex}"
     if os.environ.get("REDIS_URL"):
         from django.core.cache.backends.redis import RedisCache
 
-        store = RedisCache(os.environ["REDIS_URL"], {})
-    else:
-        store = LocMemCache("throttle-race", {})
-    yield store
-    store.clear()
+        return RedisCache(os.environ["REDIS_URL"], {"KEY_PREFIX": prefix})
+    return LocMemCache(prefix, {})
 
 
 def test_rate_limit_is_atomic_under_concurrency(bank_a, limit_store):
@@ -129,5 +132,17 @@ def test_rate_limit_is_atomic_under_concurrency(bank_a, limit_store):
         cache = limit_store
         rate = "50/min"
 
-    limit_store.clear()
     assert _race(Limited, threads=12, calls=20, request=request) == 50
+
+
+def test_over_the_limit_is_a_429_in_the_error_shape(client_a, limit_store, monkeypatch):
+    class Limited(ApiKeyRateThrottle):
+        cache = limit_store
+        rate = "3/min"
+
+    monkeypatch.setattr("rest_framework.views.APIView.get_throttles", lambda self: [Limited()])
+    statuses = [client_a.get("/api/v1/registrations/").status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 429, 429]
+    refused = client_a.get("/api/v1/registrations/")
+    assert refused.json()["code"] == "throttled" and "detail" in refused.json()
+    assert 0 < int(refused["Retry-After"]) <= 60
