@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import uuid
 
 import pytest
@@ -128,17 +129,24 @@ def test_rate_limit_is_atomic_under_concurrency(bank_a, limit_store):
     request = APIRequestFactory().get("/api/v1/")
     request.user = ApiKeyUser(key)
 
+    frozen = time.time()
+
     class Limited(ApiKeyRateThrottle):
         cache = limit_store
         rate = "50/min"
+        # one window for the whole race: on a loaded machine it could span a minute's end
+        timer = staticmethod(lambda: frozen)
 
     assert _race(Limited, threads=12, calls=20, request=request) == 50
 
 
 def test_over_the_limit_is_a_429_in_the_error_shape(client_a, limit_store, monkeypatch):
+    frozen = time.time()
+
     class Limited(ApiKeyRateThrottle):
         cache = limit_store
         rate = "3/min"
+        timer = staticmethod(lambda: frozen)
 
     monkeypatch.setattr("rest_framework.views.APIView.get_throttles", lambda self: [Limited()])
     statuses = [client_a.get("/api/v1/registrations/").status_code for _ in range(5)]
