@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format bench bench-quick bench-scan messages clean
+.PHONY: install run test lint format bench bench-quick bench-scan messages clean backup restore audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,17 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# PostgreSQL only: make backup [BACKUP=file]; make restore BACKUP=file [RESTORE_DATABASE_URL=url]
+backup: install
+	bin/backup $(BACKUP)
+
+restore: install
+	bin/restore $(BACKUP)
+
+# Known vulnerabilities in the pinned dependencies (docs/reliability.md lists accepted ones).
+audit: install
+	bin/audit
 
 messages: install
 	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -17,7 +19,55 @@ from collateral.identifiers import IdentifierError
 EXTERNAL_EARLIEST = date(1985, 1, 1)
 
 
-class GrantorSerializer(serializers.Serializer):
+def _shown(name: Any) -> str:
+    """A key as it can be echoed in JSON (lone surrogates escaped, not a 500)."""
+    return str(name).encode("utf-8", "backslashreplace").decode()
+
+
+class StrictSerializer(serializers.Serializer):
+    """A request serializer that refuses keys it does not know, each under its own name.
+
+    Every request body of the API is read by one of these (DESIGN §4 field-error shape):
+    ``{"secured_amt": ["Unknown field; did you mean secured_amount?"]}``. A read-only field
+    sent back — a document read with GET and sent again with PUT — is a known key: accepted
+    and ignored, as DRF ignores read-only fields.
+    """
+
+    unknown_message = _("Unknown field; use one of: %(keys)s.")
+    did_you_mean_message = _("Unknown field; did you mean %(name)s?")
+
+    def unknown_field_errors(self, data: Any) -> dict[str, list[str]]:
+        if not isinstance(data, Mapping):
+            return {}
+        writable = [name for name, field in self.fields.items() if not field.read_only]
+        errors: dict[str, list[str]] = {}
+        for key in data:
+            if key in self.fields:
+                continue
+            text = str(key)
+            close = [n for n in writable if len(text) >= 3 and n.startswith(text)]
+            close = close or difflib.get_close_matches(text, writable, n=1, cutoff=0.6)
+            if close:
+                message = self.did_you_mean_message % {"name": close[0]}
+            else:
+                message = self.unknown_message % {"keys": ", ".join(writable)}
+            errors[_shown(key)] = [message]
+        return errors
+
+    def to_internal_value(self, data: Any) -> Any:
+        unknown = self.unknown_field_errors(data)
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if unknown and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**exc.detail, **unknown}) from exc
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+
+class GrantorSerializer(StrictSerializer):
     """The grantor (出质人/抵押人): name and a validated, normalized identification number."""
 
     name = NormalizedCharField(max_length=200, label=_("Name"))
@@ -53,7 +103,7 @@ class GrantorSerializer(serializers.Serializer):
         return attrs
 
 
-class ExternalRegistrationSerializer(serializers.Serializer):
+class ExternalRegistrationSerializer(StrictSerializer):
     """Where a pledge is perfected outside this service (CNIPA, real-property registry …)."""
 
     registry = NormalizedCharField(max_length=100, label=_("Registration authority"))

@@ -7,6 +7,7 @@ settings are the platform operator's (superusers only), so no lender can widen i
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
@@ -54,7 +55,24 @@ class OperatorOnlyAdmin(admin.ModelAdmin):
         return request.user.is_active and request.user.is_superuser
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ScopedListFiltersMixin:
+    """List filters over a relation offer only the related rows the user's list contains.
+
+    Django's default relation filter lists every row of the related table — every lender to
+    every lender's staff. ``RelatedOnlyFieldListFilter`` lists the values present in
+    ``get_queryset(request)``, which is already scoped to the user's organization.
+    """
+
+    def get_list_filter(self, request):
+        filters = []
+        for entry in super().get_list_filter(request):
+            if isinstance(entry, str) and get_fields_from_path(self.model, entry)[-1].is_relation:
+                entry = (entry, admin.RelatedOnlyFieldListFilter)
+            filters.append(entry)
+        return filters
+
+
+class ReadOnlyAdmin(ScopedListFiltersMixin, admin.ModelAdmin):
     """Read-only rows, scoped to the staff user's organization (superusers see all)."""
 
     # path from the model to the organization whose rows these are

@@ -2,19 +2,53 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import django_filters
-from django.utils.translation import gettext as _
-from rest_framework.exceptions import ValidationError
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 
 from collateral.kinds.base import kind_choices
 from registry.choices import RegistrationStatus
 from registry.models import CollateralItem, Registration
 
+# Real time zones lie within -12:00 and +14:00; PostgreSQL refuses offsets past ±15:59.
+MAX_UTC_OFFSET = timedelta(hours=14)
+
+
+class BoundedIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time with a real offset (at most ±14:00), within years 2 to 9998.
+
+    What a query compares with is then always storable and comparable in UTC: an offset of
+    +16:00 or a year 0001 time would otherwise reach the database and fail there (a 500).
+    """
+
+    default_error_messages = {
+        "offset": _("Give a UTC offset between -14:00 and +14:00."),
+        "range": _("Give a date between years 2 and 9998."),
+    }
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        offset = moment.utcoffset()
+        if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+            raise forms.ValidationError(self.error_messages["offset"], code="offset")
+        if not 2 <= moment.year <= 9998:  # beyond what can be stored in UTC
+            raise forms.ValidationError(self.error_messages["range"], code="range")
+        return moment
+
+
+class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = BoundedIsoDateTimeField
+
 
 class RegistrationFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=RegistrationStatus.choices, method="by_status")
     kind = django_filters.ChoiceFilter(choices=kind_choices, method="by_kind")
-    expires_before = django_filters.IsoDateTimeFilter(method="by_expires_before")
+    expires_before = BoundedIsoDateTimeFilter(method="by_expires_before")
 
     class Meta:
         model = Registration
@@ -24,8 +58,6 @@ class RegistrationFilter(django_filters.FilterSet):
         return queryset.with_status(value)
 
     def by_expires_before(self, queryset, name, value):
-        if value.year < 2 or value.year > 9998:  # beyond what can be stored in UTC
-            raise ValidationError({"expires_before": [_("Give a date between years 2 and 9998.")]})
         return queryset.filter(expires_at__lt=value)
 
     def by_kind(self, queryset, name, value: str):

@@ -6,12 +6,41 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _pem() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return (
+        Ed25519PrivateKey.generate()
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+
+
+def _good_env() -> dict[str, str]:
+    """A complete production environment; each test takes one thing away or breaks it."""
+    return {
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "REDIS_URL": "redis://127.0.0.1:6379/15",
+        "SEARCH_CERTIFICATE_SIGNING_KEY": _pem(),
+        "DEBUG": "0",
+    }
+
+
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
-    environment.update(DJANGO_SETTINGS_MODULE="config.settings.production", **env)
+    dropped = {"SECRET_KEY", "REDIS_URL", "SEARCH_CERTIFICATE_SIGNING_KEY", "DEBUG"}
+    environment = {k: v for k, v in os.environ.items() if k not in dropped}
+    environment.update(DJANGO_SETTINGS_MODULE="config.settings.production")
+    environment.update({k: v for k, v in env.items() if v is not None})
     return subprocess.run(  # noqa: S603 - fixed arguments
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -23,14 +52,81 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
 
 
 def test_production_settings_pass_check_deploy():
-    result = _manage(
-        "check", "--deploy", "--fail-level", "WARNING", SECRET_KEY=secrets.token_urlsafe(50)
-    )
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **_good_env())
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
 
 
 def test_production_refuses_to_start_without_a_secret_key():
-    result = _manage("check")
+    result = _manage("check", **{**_good_env(), "SECRET_KEY": None})
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"SEARCH_CERTIFICATE_SIGNING_KEY": None}, "SEARCH_CERTIFICATE_SIGNING_KEY must be set"),
+        (
+            {"SEARCH_CERTIFICATE_SIGNING_KEY": "-----BEGIN PRIVATE KEY-----\nbroken\n"},
+            "not a readable PEM private key",
+        ),
+        ({"REDIS_URL": None}, "REDIS_URL must be set"),
+        ({"DEBUG": "1"}, "DEBUG must be off"),
+    ],
+    ids=["no-signing-key", "bad-pem", "no-redis", "debug-on"],
+)
+def test_production_refuses_to_start_misconfigured(change, message):
+    result = _manage("check", **{**_good_env(), **change})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_refuses_a_signing_key_that_is_not_ed25519():
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    pem = (
+        ec.generate_private_key(ec.SECP256R1())
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+    result = _manage("check", **{**_good_env(), "SEARCH_CERTIFICATE_SIGNING_KEY": pem})
+    assert result.returncode != 0
+    assert "must be an Ed25519 key" in result.stderr
+
+
+def test_production_serves_json_only():
+    code = (
+        "from django.conf import settings;"
+        "print(settings.REST_FRAMEWORK['DEFAULT_RENDERER_CLASSES'])"
+    )
+    result = _manage("shell", "-c", code, **_good_env())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "['rest_framework.renderers.JSONRenderer']"
+
+
+def test_a_killed_workers_task_is_redelivered_within_minutes():
+    """acks_late + a short visibility timeout; no task may outlive the timeout."""
+    from django.conf import settings
+
+    assert settings.CELERY_TASK_ACKS_LATE and settings.CELERY_TASK_REJECT_ON_WORKER_LOST
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.CELERY_BROKER_TRANSPORT_OPTIONS['visibility_timeout'], s.CELERY_TASK_TIME_LIMIT)"
+    )
+    result = _manage("shell", "-c", code, **_good_env())
+    assert result.returncode == 0, result.stderr
+    visibility, limit = map(int, result.stdout.strip().splitlines()[-1].split())
+    assert visibility <= 300
+    assert limit < visibility
+
+
+def test_task_limits_beyond_the_visibility_timeout_refuse_to_start():
+    result = _manage("check", **{**_good_env(), "CELERY_TASK_TIME_LIMIT": "3600"})
+    assert result.returncode != 0
+    assert "CELERY_VISIBILITY_TIMEOUT" in result.stderr

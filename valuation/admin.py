@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from registry.actors import Actor
+from registry.admin import ScopedListFiltersMixin
 from registry.exceptions import InvalidInput, RegistryError
 from valuation.models import CommodityPrice, HaircutPolicy, Valuation
 from valuation.policies import PLATFORM_DEFAULT_DOCUMENT, PLATFORM_DEFAULT_THRESHOLD, validate_rules
@@ -53,7 +54,7 @@ def _form_error(form: forms.Form, exc: RegistryError) -> None:
         form.add_error(None, str(exc.message))
 
 
-class OrganizationScopedAdmin(admin.ModelAdmin):
+class OrganizationScopedAdmin(ScopedListFiltersMixin, admin.ModelAdmin):
     """Rows of the user's organization only; adding needs an organization and write role."""
 
     def get_queryset(self, request):

@@ -5,6 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class ValuationConfig(AppConfig):
     name = "valuation"
     verbose_name = _("Valuation")
-
-    def ready(self) -> None:
-        from valuation.api import schema  # noqa: F401  (registers the OpenAPI extension)

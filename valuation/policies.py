@@ -96,7 +96,17 @@ def check_rules(rules: Mapping[str, Any]) -> None:
 
 class HaircutPolicyInputSerializer(HaircutRulesSerializer):
     """A new policy version. Every key is optional: what is left out takes the platform
-    default's value, and the stored version is always complete."""
+    default's value, and the stored version is always complete.
+
+    The read-only keys of ``GET haircut-policy/`` are known here, so the document read can be
+    sent back as it is: they are accepted and ignored.
+    """
+
+    version = serializers.IntegerField(read_only=True)
+    platform_default = serializers.BooleanField(read_only=True)
+    organization = serializers.CharField(read_only=True)
+    effective_from = serializers.DateTimeField(read_only=True)
+    created_by = serializers.CharField(read_only=True)
 
     threshold = serializers.DecimalField(
         max_digits=8,

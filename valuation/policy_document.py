@@ -9,7 +9,6 @@ version back into ``Decimal`` values. The platform default is built from the reg
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from collateral.kinds.base import all_kinds
+from collateral.serializers import StrictSerializer as BaseStrictSerializer
 
 PLATFORM_DEFAULT_VERSION = 0
 
@@ -74,29 +74,11 @@ def with_default(text: Any, default: Any) -> Any:
     return suffix if text is None else format_lazy("{} {}", text, suffix)
 
 
-class StrictSerializer(serializers.Serializer):
-    """A serializer that refuses keys it does not know, naming each under its own key."""
+class StrictSerializer(BaseStrictSerializer):
+    """A policy section: refuses keys it does not know, naming each under its own key."""
 
     unknown_message = _("Unknown key; use one of: %(keys)s.")
-
-    def to_internal_value(self, data: Any) -> Any:
-        unknown: dict[str, list[str]] = {}
-        if isinstance(data, Mapping):
-            keys = ", ".join(self.fields)
-            unknown = {
-                str(key): [self.unknown_message % {"keys": keys}]
-                for key in data
-                if key not in self.fields
-            }
-        try:
-            value = super().to_internal_value(data)
-        except serializers.ValidationError as exc:
-            if unknown and isinstance(exc.detail, dict):
-                raise serializers.ValidationError({**exc.detail, **unknown}) from exc
-            raise
-        if unknown:
-            raise serializers.ValidationError(unknown)
-        return value
+    did_you_mean_message = _("Unknown key; did you mean %(name)s?")
 
 
 def percent(path: str, text: Any = None) -> serializers.DecimalField:

@@ -1,6 +1,16 @@
-"""OpenAPI description of the Bearer API-key authentication."""
+"""OpenAPI: the Bearer API-key scheme, strict request objects, and every error status.
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+The error statuses are added once, here, by a postprocessing hook rather than repeated on
+each view: which of them an operation can answer follows from its shape (a body, a path
+parameter, an ``Idempotency-Key``, a write on a registration), and every error body is one of
+two shapes — field errors nested like the request (400), or ``{"detail", "code"}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -14,3 +24,91 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
             "bearerFormat": "cr_<prefix>_<secret>",
             "description": "An API key issued with `manage.py create_api_key CODE`.",
         }
+
+
+class StrictSerializerExtension(OpenApiSerializerExtension):
+    """A request object refuses keys it does not know (400), so its schema says so."""
+
+    target_class = "collateral.serializers.StrictSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        schema["additionalProperties"] = False
+        return schema
+
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+FIELD_ERRORS = {"$ref": "#/components/schemas/FieldErrors"}
+ERROR_SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "description": "Every error that is not a field error.",
+        "properties": {
+            "detail": {"type": "string"},
+            "code": {"type": "string"},
+        },
+        "required": ["detail", "code"],
+        # a 409 conflict adds ``conflicts``; a 409 invalid state may add ``status``
+        "additionalProperties": True,
+    },
+    "FieldErrors": {
+        "type": "object",
+        "description": "Field errors nested like the request: "
+        '`{"grantor": {"id_number": ["..."]}}`; or, for a body that is not JSON or nests '
+        "too deep, an Error (`parse_error`, `too_deep`).",
+        "additionalProperties": True,
+    },
+}
+DESCRIPTIONS = {
+    "400": "Invalid input: field errors (nothing was written).",
+    "401": "Missing, wrong or revoked API key (`not_authenticated`, `authentication_failed`).",
+    "403": "The key's role or organization may not do this (`permission_denied`).",
+    "404": "No such object visible to the caller (`not_found`).",
+    "409": "Expired or discharged (`invalid_state`), or `conflict` with `conflicts`.",
+    "413": "The body is larger than the limit (`request_too_large`); it was not read.",
+    "415": "The body is not JSON (`unsupported_media_type`).",
+    "422": "The Idempotency-Key was used with another body (`idempotency_key_reused`).",
+    "429": "Rate limit reached (`throttled`); see Retry-After.",
+    "503": "The database is briefly unavailable (`unavailable`); retry after Retry-After.",
+}
+WRITES = {"post", "put", "patch", "delete"}
+
+
+def _codes(path: str, method: str, operation: dict[str, Any]) -> set[str]:
+    parameters = operation.get("parameters", [])
+    has_body = "requestBody" in operation
+    codes = {"401", "403", "429", "503"}
+    if has_body or any(p.get("in") == "query" for p in parameters):
+        codes.add("400")
+    if has_body:
+        codes |= {"413", "415"}
+    if "{" in path:
+        codes.add("404")
+    if any(p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in parameters):
+        codes.add("422")
+    if method in WRITES and path.startswith("/api/v1/registrations/{"):
+        codes.add("409")
+    if method == "post" and path == "/api/v1/registrations/":
+        codes.add("409")  # on_conflict=reject
+    return codes
+
+
+def document_error_responses(result, generator, request, public):
+    """Add every error status an operation can answer, where a view did not describe it."""
+    result.setdefault("components", {}).setdefault("schemas", {}).update(ERROR_SCHEMAS)
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            for code in sorted(_codes(path, method, operation)):
+                schema = FIELD_ERRORS if code == "400" else ERROR
+                existing = responses.get(code) or {}
+                shown = existing.get("content", {}).get("application/json", {}).get("schema")
+                if shown in (None, {"type": "object"}):  # absent, or a bare object
+                    responses[code] = {
+                        "description": DESCRIPTIONS[code],
+                        "content": {"application/json": {"schema": schema}},
+                    }
+    return result

@@ -82,17 +82,19 @@ def test_keys_with_the_same_colliding_set_share_one_alert(actor_a, actor_b):
     }
 
 
-def test_discharge_resolves_and_a_third_pledge_moves_the_set(actor_a, actor_b, bank_a):
+def test_discharge_resolves_and_a_third_pledge_grows_the_set_in_place(actor_a, actor_b, bank_a):
     number = patent_number()
     first = register(actor_a, ip_item(number))
     second = register(actor_b, ip_item(number))
     duplicate_pledges_check(registration_ids=[second.pk])
+    pair_alerts = set(open_alerts().values_list("pk", flat=True))
     third = register(actor_b, ip_item(number))
     duplicate_pledges_check(registration_ids=[third.pk])
     subjects = set(open_alerts().values_list("subject_key", flat=True))
     assert subjects == {f"dup:{first.number},{second.number},{third.number}"}
     assert open_alerts().count() == 2  # one per secured party, not per registration
-    assert Alert.objects.filter(status="resolved").count() == 2  # the pair set ended
+    assert set(open_alerts().values_list("pk", flat=True)) == pair_alerts  # grown in place
+    assert not Alert.objects.filter(status="resolved").exists()
 
     registration_discharge(actor=actor_a, number=first.number)
     duplicate_pledges_check(registration_ids=[first.pk])
@@ -237,3 +239,55 @@ def test_concurrent_checks_and_scan_open_each_alert_once(bank_a, bank_b, monkeyp
         thread.join()
     assert not errors
     assert Alert.objects.count() == 2 and open_alerts().count() == 2
+
+
+def _events(organization):
+    from registry.alerts.models import Notification
+
+    rows = Notification.objects.filter(alert__organization=organization)
+    return sorted(rows.values_list("event", flat=True))
+
+
+def test_a_growing_set_keeps_its_acknowledgement_and_notifies_only_joins(
+    actor_a, actor_b, bank_a, bank_b
+):
+    from registry.alerts.services.alerts import alert_acknowledge
+    from registry.alerts.services.webhooks import webhook_subscribe
+
+    for actor in (actor_a, actor_b):
+        webhook_subscribe(actor=actor, url="http://127.0.0.1:9/hook", event_types=[])
+    bank_c = OrganizationFactory(code="BANKC")
+    actor_c = actor_for(bank_c)
+    number = patent_number()
+    register(actor_a, ip_item(number))
+    second = register(actor_b, ip_item(number))
+    duplicate_pledges_check(registration_ids=[second.pk])
+    alert_a = open_alerts().get(organization=bank_a)
+    alert_acknowledge(actor=actor_a, alert_id=alert_a.pk)
+
+    # 48 more pledges of the same patent: B pledges again and again, C joins once
+    later = []
+    for index in range(48):
+        actor = actor_c if index == 20 else actor_b
+        later.append(register(actor, ip_item(number)))
+        duplicate_pledges_check(registration_ids=[later[-1].pk])
+    alert_a.refresh_from_db()
+    assert alert_a.status == "acknowledged"  # the same row, still acknowledged
+    assert alert_a.related_registrations.count() == 50
+    assert Alert.objects.filter(organization=bank_a).count() == 1
+    assert _events(bank_a) == ["alert.opened"]  # one webhook, when A's set began
+    assert _events(bank_b) == ["alert.opened"]
+    assert Alert.objects.filter(organization=bank_c).count() == 1  # C joined: C is told
+    assert duplicate_pledges_scan().changed == 0  # the scan agrees
+
+    # B leaves (all B's pledges discharged): B's alert resolves, A's shrinks in place
+    b_numbers = [second, *(r for r in later if r.secured_party_id == bank_b.pk)]
+    for registration in b_numbers:
+        registration_discharge(actor=actor_b, number=registration.number)
+    duplicate_pledges_check(registration_ids=[r.pk for r in b_numbers])
+    alert_a.refresh_from_db()
+    assert alert_a.status == "acknowledged"
+    assert alert_a.related_registrations.count() == 2
+    assert _events(bank_a) == ["alert.opened"]
+    assert _events(bank_b) == ["alert.opened", "alert.resolved"]
+    assert duplicate_pledges_scan().changed == 0

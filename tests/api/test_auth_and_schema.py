@@ -119,3 +119,54 @@ def test_schema_and_docs_are_served(client):
     assert client.get("/api/v1/schema/").status_code == 200
     docs = client.get("/api/v1/docs/")
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
+
+
+def _operations(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            yield path, method, operation
+
+
+def test_every_error_status_is_documented_on_every_operation():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    assert {"Error", "FieldErrors"} <= set(schema["components"]["schemas"])
+    for path, method, operation in _operations(schema):
+        documented = set(operation["responses"])
+        expected = {"401", "403", "429", "503"}
+        if "requestBody" in operation:
+            expected |= {"400", "413", "415"}
+        if "{" in path:
+            expected.add("404")
+        assert expected <= documented, (method, path, expected - documented)
+        for code in documented - {"200", "201", "204"}:
+            content = operation["responses"][code]["content"]["application/json"]
+            assert content["schema"] != {"type": "object"}, (method, path, code)
+    create = schema["paths"]["/api/v1/registrations/"]["post"]["responses"]
+    assert {"400", "409", "413", "422"} <= set(create)
+    discharge = schema["paths"]["/api/v1/registrations/{number}/discharge/"]["post"]
+    assert {"404", "409", "422"} <= set(discharge["responses"])
+
+
+def test_conflicts_appear_exactly_where_the_schema_says():
+    components = SchemaGenerator().get_schema(request=None, public=True)["components"]
+    plain = components["schemas"]["Registration"]
+    written = components["schemas"]["RegistrationWriteResult"]
+    assert "conflicts" not in plain["properties"]
+    assert "conflicts" in written["required"]
+    request = components["schemas"]["RegistrationCreateRequest"]
+    assert request["additionalProperties"] is False
+
+
+def test_responses_carry_conflicts_only_on_writes(client_a):
+    created = client_a.post("/api/v1/registrations/", registration_payload(), format="json")
+    assert created.status_code == 201 and created.json()["conflicts"] == []
+    number = created.json()["registration_number"]
+    assert "conflicts" not in client_a.get(f"/api/v1/registrations/{number}/").json()
+    listed = client_a.get("/api/v1/registrations/").json()["results"]
+    assert all("conflicts" not in r for r in listed)
+    amended = client_a.post(
+        f"/api/v1/registrations/{number}/amendments/", {"description": "x"}, format="json"
+    )
+    assert amended.status_code == 200 and "conflicts" in amended.json()
+    discharged = client_a.post(f"/api/v1/registrations/{number}/discharge/")
+    assert discharged.status_code == 200 and "conflicts" not in discharged.json()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from collateral.serializers import StrictSerializer
 from registry.alerts.choices import AlertKind, WatchedIdType
 from registry.alerts.models import Alert, GrantorWatch, Webhook, WebhookDelivery
 from registry.api.serializers.legal import GrantorIdSerializer
@@ -43,7 +44,7 @@ SIGNING_HELP = _(
 )
 
 
-class WebhookCreateSerializer(serializers.Serializer):
+class WebhookCreateSerializer(StrictSerializer):
     url = serializers.URLField(max_length=500, help_text=_("An http(s) URL of your receiver."))
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=AlertKind.choices),

@@ -23,12 +23,13 @@ from django.db.models import Aggregate, CharField, F, Max, Min, QuerySet
 from django.utils import timezone
 
 from collateral.kinds.base import IdentityKey
-from registry.alerts.choices import AlertKind, AlertSeverity
+from registry.alerts.choices import UNRESOLVED, AlertKind, AlertSeverity
 from registry.alerts.models import Alert
 from registry.alerts.services.alerts import AlertSpec, alerts_lock, alerts_reconcile
 from registry.jobs import JobResult
 from registry.models import IdentityKeyEntry, Organization, Registration
 from registry.selectors.priority import CHUNK, live_entries_q
+from registry.services.bulk import bulk_insert
 
 logger = logging.getLogger("registry.jobs")
 
@@ -146,6 +147,71 @@ def _collisions(
     return collisions
 
 
+def _carry_over(specs: list[AlertSpec], existing: QuerySet[Alert], now: datetime) -> int:
+    """Let each unresolved alert follow its colliding set as the set grows or shrinks.
+
+    A set's subject names its members, so a third pledge of the same collateral makes a new
+    subject. Matched here to the party's unresolved alert whose registrations overlap most,
+    that alert is renamed to the new subject in place — same row, same acknowledgement, no
+    notification — and :func:`alerts_reconcile` then only refreshes its details. An alert is
+    opened (and notified) only for a party that joins a set, and resolved (and notified) only
+    when its party leaves it or the set ends. Returns how many alerts were carried over.
+    """
+    through = Alert.related_registrations.through
+    unresolved = existing.filter(kind=KIND, status__in=UNRESOLVED)
+    current: dict[int, tuple[int, str, set[int]]] = {}
+    for pk, organization_id, subject in unresolved.values_list(
+        "pk", "organization_id", "subject_key"
+    ):
+        current[pk] = (organization_id, subject, set())
+    for start in range(0, len(current), CHUNK):
+        chunk = list(current)[start : start + CHUNK]
+        for alert_id, registration_id in through.objects.filter(alert_id__in=chunk).values_list(
+            "alert_id", "registration_id"
+        ):
+            current[alert_id][2].add(registration_id)
+    taken_subjects = {(org, subject) for org, subject, _ids in current.values()}
+    wanted = {spec.key for spec in specs}
+    # candidates: a spec with no alert of its own subject, an alert whose subject is not wanted
+    free_alerts = {pk: row for pk, row in current.items() if (row[0], row[1]) not in wanted}
+    pairs: list[tuple[int, int, AlertSpec]] = []
+    for spec in specs:
+        if spec.key in taken_subjects:
+            continue
+        members = set(spec.related_registration_ids)
+        for pk, (org, _subject, ids) in free_alerts.items():
+            overlap = len(members & ids)
+            if org == spec.organization_id and overlap:
+                pairs.append((-overlap, pk, spec))
+    pairs.sort(key=lambda p: (p[0], p[1], p[2].subject_key))
+    moved: dict[int, AlertSpec] = {}
+    used_specs: set[tuple[int, str]] = set()
+    for _overlap, pk, spec in pairs:
+        if pk in moved or spec.key in used_specs:
+            continue
+        moved[pk] = spec
+        used_specs.add(spec.key)
+    if not moved:
+        return 0
+    # two steps, so that alerts trading subjects never meet on the unique constraint
+    for pk in moved:
+        Alert.objects.filter(pk=pk).update(subject_key=f"moving:{pk}")
+    for pk, spec in moved.items():
+        Alert.objects.filter(pk=pk).update(
+            subject_key=spec.subject_key, registration_id=spec.registration_id, updated_at=now
+        )
+    through.objects.filter(alert_id__in=list(moved)).delete()
+    bulk_insert(
+        through,
+        [
+            through(alert_id=pk, registration_id=rid)
+            for pk, spec in moved.items()
+            for rid in spec.related_registration_ids
+        ],
+    )
+    return len(moved)
+
+
 @transaction.atomic
 def duplicate_pledges_scan(*, now: datetime | None = None) -> JobResult:
     """The full scan: every live key, one grouped and streamed query; reconcile every alert."""
@@ -158,6 +224,7 @@ def duplicate_pledges_scan(*, now: datetime | None = None) -> JobResult:
     result.scanned = live.count()
     result.found = len(collisions)
     result.extra["colliding_keys"] = sum(len(keys) for keys in collisions.values())
+    result.extra["carried_over"] = _carry_over(specs, Alert.objects.all(), now)
     result.add(
         alerts_reconcile(
             kind=KIND, specs=specs, existing=Alert.objects.all(), resolution=RESOLUTION, now=now
@@ -231,6 +298,7 @@ def duplicate_pledges_check(*, registration_ids: Iterable[int], now=None) -> Job
     existing = Alert.objects.filter(pk__in=sorted(existing_ids))
     # Only sets touching the scope may be opened here (all found ones do, by construction).
     specs = [s for s in _specs(collisions) if scope.intersection(s.related_registration_ids)]
+    result.extra["carried_over"] = _carry_over(specs, existing, now)
     result.add(
         alerts_reconcile(kind=KIND, specs=specs, existing=existing, resolution=RESOLUTION, now=now)
     )

@@ -12,7 +12,7 @@ from rest_framework import serializers
 from collateral.fields import CurrencyField, NormalizedCharField
 from collateral.kinds.base import kind_choices
 from collateral.resolution import scheme_choices, schemes_description
-from collateral.serializers import GrantorSerializer
+from collateral.serializers import GrantorSerializer, StrictSerializer
 from registry.api.fields import money_field
 from registry.api.serializers.collateral import (
     ITEM_OUTPUT_LIST_SCHEMA,
@@ -72,7 +72,7 @@ class ConflictSerializer(serializers.Serializer):
         return [k.as_dict() for k in conflict.matched]
 
 
-class RegistrationCreateSerializer(PeriodMixin, serializers.Serializer):
+class RegistrationCreateSerializer(PeriodMixin, StrictSerializer):
     grantor = GrantorSerializer()
     collateral = CollateralListField()
     period_years = years_field()
@@ -88,7 +88,7 @@ class RegistrationCreateSerializer(PeriodMixin, serializers.Serializer):
         return attrs
 
 
-class AmendmentSerializer(serializers.Serializer):
+class AmendmentSerializer(StrictSerializer):
     add_collateral = CollateralListField(min_items=0, required=False)
     remove_collateral_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1), required=False, max_length=500
@@ -98,7 +98,7 @@ class AmendmentSerializer(serializers.Serializer):
     on_conflict = serializers.ChoiceField(choices=OnConflict.choices, default=OnConflict.ACCEPT)
 
 
-class ExtensionSerializer(PeriodMixin, serializers.Serializer):
+class ExtensionSerializer(PeriodMixin, StrictSerializer):
     period_fields = ("years", "months")
     years = years_field()
     months = months_field()
@@ -107,7 +107,7 @@ class ExtensionSerializer(PeriodMixin, serializers.Serializer):
         return {"period": self.period_from(attrs)}
 
 
-class TypedIdentifierSerializer(serializers.Serializer):
+class TypedIdentifierSerializer(StrictSerializer):
     identifier = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=kind_choices(), required=False)
     scheme = serializers.ChoiceField(
@@ -115,7 +115,7 @@ class TypedIdentifierSerializer(serializers.Serializer):
     )
 
 
-class ConflictCheckSerializer(serializers.Serializer):
+class ConflictCheckSerializer(StrictSerializer):
     """Either full ``collateral`` items, or bare ``identifiers`` resolved as a search would."""
 
     collateral = CollateralListField(required=False)
@@ -221,10 +221,6 @@ class RegistrationSerializer(NoticeSerializer):
 
     PRIVATE = ("secured_amount", "currency", "loan_reference", "description")
 
-    conflicts = serializers.SerializerMethodField(
-        help_text=_("Prior active registrations on the same collateral (on writes).")
-    )
-
     class Meta(NoticeSerializer.Meta):
         fields = [
             *NoticeSerializer.Meta.fields,
@@ -232,12 +228,7 @@ class RegistrationSerializer(NoticeSerializer):
             "currency",
             "loan_reference",
             "description",
-            "conflicts",
         ]
-
-    @extend_schema_field(ConflictSerializer(many=True))
-    def get_conflicts(self, registration: Registration) -> list[dict[str, Any]]:
-        return ConflictSerializer(self.context.get("conflicts", []), many=True).data
 
     def to_representation(self, registration: Registration) -> dict[str, Any]:
         data = super().to_representation(registration)
@@ -247,12 +238,33 @@ class RegistrationSerializer(NoticeSerializer):
             data["currency"] = registration.currency
             data["loan_reference"] = registration.loan_reference
             data["description"] = registration.description
-        data["conflicts"] = self.get_conflicts(registration)
         if not self._is_owner(registration):
             for name in self.PRIVATE:
                 data.pop(name, None)
-        if "conflicts" not in self.context:
-            data.pop("conflicts", None)
+        return data
+
+
+class RegistrationWriteResultSerializer(RegistrationSerializer):
+    """A registration as a registering or amending write answers: with its ``conflicts``.
+
+    Only these responses carry ``conflicts`` (always, possibly empty); list, detail,
+    extension and discharge do not, and the schema says so.
+    """
+
+    conflicts = serializers.SerializerMethodField(
+        help_text=_("Prior active registrations on the same collateral.")
+    )
+
+    class Meta(RegistrationSerializer.Meta):
+        fields = [*RegistrationSerializer.Meta.fields, "conflicts"]
+
+    @extend_schema_field(ConflictSerializer(many=True))
+    def get_conflicts(self, registration: Registration) -> list[dict[str, Any]]:
+        return ConflictSerializer(self.context.get("conflicts", []), many=True).data
+
+    def to_representation(self, registration: Registration) -> dict[str, Any]:
+        data = super().to_representation(registration)
+        data["conflicts"] = self.get_conflicts(registration)
         return data
 
 

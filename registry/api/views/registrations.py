@@ -20,6 +20,7 @@ from registry.api.serializers.registrations import (
     LedgerEventSerializer,
     RegistrationCreateSerializer,
     RegistrationSerializer,
+    RegistrationWriteResultSerializer,
 )
 from registry.filters import RegistrationFilter
 from registry.models import Registration
@@ -70,11 +71,11 @@ class RegistrationViewSet(ReplicaReadsMixin, mixins.ListModelMixin, viewsets.Gen
     def _render(self, registration: Registration, conflicts=None, status_code=200) -> Response:
         registration = registration_get(number=registration.number)
         context = self.get_serializer_context()
+        serializer_class = RegistrationSerializer
         if conflicts is not None:
             context["conflicts"] = conflicts
-        return Response(
-            RegistrationSerializer(registration, context=context).data, status=status_code
-        )
+            serializer_class = RegistrationWriteResultSerializer
+        return Response(serializer_class(registration, context=context).data, status=status_code)
 
     @extend_schema(
         summary="List the caller's own registrations",
@@ -87,7 +88,7 @@ class RegistrationViewSet(ReplicaReadsMixin, mixins.ListModelMixin, viewsets.Gen
         summary="Register a pledge",
         request=RegistrationCreateSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: RegistrationSerializer, 409: OpenApiTypes.OBJECT, 422: OpenApiTypes.OBJECT},
+        responses={201: RegistrationWriteResultSerializer},
     )
     def create(self, request):
         serializer = RegistrationCreateSerializer(data=request.data)
@@ -110,7 +111,7 @@ class RegistrationViewSet(ReplicaReadsMixin, mixins.ListModelMixin, viewsets.Gen
         summary="Amend: add or remove collateral, change description or secured amount",
         request=AmendmentSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={200: RegistrationSerializer},
+        responses={200: RegistrationWriteResultSerializer},
     )
     @action(detail=True, methods=["post"])
     def amendments(self, request, number=None):

@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from collateral.serializers import StrictSerializer
 from registry.api.fields import currency_field
 from valuation.api.serializers.figures import (
     MAX_PRICES,
@@ -34,7 +35,7 @@ class UnitField(serializers.ChoiceField):
         return super().to_internal_value(data)
 
 
-class CommodityPriceInputSerializer(serializers.Serializer):
+class CommodityPriceInputSerializer(StrictSerializer):
     commodity = serializers.CharField(
         max_length=100, help_text=_("Matched against receipts without regard to case or width.")
     )
@@ -62,7 +63,7 @@ class CommodityPriceInputSerializer(serializers.Serializer):
         return value
 
 
-class CommodityPriceBatchSerializer(serializers.Serializer):
+class CommodityPriceBatchSerializer(StrictSerializer):
     """A batch of prices, all or nothing: a bad row rejects the batch, its index named."""
 
     prices = CommodityPriceInputSerializer(many=True, allow_empty=False, max_length=MAX_PRICES)

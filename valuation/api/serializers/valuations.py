@@ -10,6 +10,7 @@ from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
 from collateral.kinds.base import all_kinds
+from collateral.serializers import StrictSerializer
 from registry.api.fields import currency_field, money_field
 from registry.api.serializers.collateral import CollateralItemField, item_output_variants
 from valuation.api.serializers.figures import (
@@ -53,7 +54,7 @@ class ValuationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ValuationCreateSerializer(serializers.Serializer):
+class ValuationCreateSerializer(StrictSerializer):
     value = money_field(min_value=0)
     currency = currency_field(
         required=False, help_text=_("Must be the registration's currency (the default).")

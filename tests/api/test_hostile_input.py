@@ -1,0 +1,196 @@
+"""Hostile input (issue 12): a clear 4xx in the API's error shape, nothing written, no 500."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from rest_framework.test import APIClient
+
+from registry.api.parsers import BoundedJSONParser, RequestTooLarge
+from registry.models import LedgerEvent, Registration
+from tests.factories import ip_item, registration_payload
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/registrations/"
+
+
+@pytest.fixture
+def unchanged():
+    """Asserts, after the test body, that no registration or ledger event was written."""
+    before = (Registration.objects.count(), LedgerEvent.objects.count())
+    yield
+    assert (Registration.objects.count(), LedgerEvent.objects.count()) == before
+
+
+def _post(client, url, body: str):
+    return client.post(url, body, content_type="application/json")
+
+
+def test_a_twenty_megabyte_body_is_413_before_parsing(client_a, unchanged):
+    payload = registration_payload()
+    payload["padding"] = "x" * (20 * 1024 * 1024)
+    response = _post(client_a, URL, json.dumps(payload))
+    assert response.status_code == 413
+    assert response.json()["code"] == "request_too_large"
+
+
+def test_a_body_without_content_length_stops_being_read_past_the_limit(settings):
+    settings.API_MAX_BODY_BYTES = 1000
+    stream = io.BytesIO(b'{"a": "' + b"x" * 5000 + b'"}')
+    with pytest.raises(RequestTooLarge):
+        BoundedJSONParser().parse(stream, parser_context={})
+    assert stream.tell() == 1001  # read one byte past the limit, not the whole body
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize("depth", [40, 1_000, 100_000])
+@pytest.mark.parametrize(
+    "url",
+    [URL, "/api/v1/conflict-checks/", "/api/v1/webhooks/", "/api/v1/commodity-prices/"],
+)
+def test_deeply_nested_json_is_a_400(client_a, unchanged, url, depth):
+    body = '{"grantor": ' + _nested(depth) + "}"
+    response = _post(client_a, url, body)
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "too_deep"
+
+
+def test_deep_json_on_amendment_and_policy_is_a_400(client_a, admin_a):
+    number = client_a.post(URL, registration_payload(), format="json").json()
+    number = number["registration_number"]
+    counts = (Registration.objects.count(), LedgerEvent.objects.count())
+    amend = _post(
+        client_a, f"{URL}{number}/amendments/", '{"add_collateral": ' + _nested(5000) + "}"
+    )
+    policy = admin_a.put(
+        "/api/v1/haircut-policy/",
+        '{"base_haircuts": ' + _nested(5000) + "}",
+        content_type="application/json",
+    )
+    assert amend.status_code == 400 and policy.status_code == 400
+    assert (Registration.objects.count(), LedgerEvent.objects.count()) == counts
+
+
+def test_nesting_of_real_requests_is_accepted(client_a):
+    response = client_a.post(URL, registration_payload(), format="json")
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "2026-06-01T00:00:00+16:00",
+        "2026-06-01T00:00:00-15:30",
+        "2026-06-01T00:00:00+23:59",
+        "0001-01-01T00:00:00+14:00",
+        "9999-12-31T23:59:59Z",
+    ],
+)
+def test_offsets_and_years_beyond_real_ones_are_a_400(client_a, moment):
+    response = client_a.get(URL, {"expires_before": moment})
+    assert response.status_code == 400, response.content
+    assert "expires_before" in response.json()
+
+
+def test_real_extreme_offsets_are_accepted(client_a):
+    for moment in ("2026-06-01T00:00:00+14:00", "2026-06-01T00:00:00-12:00"):
+        assert client_a.get(URL, {"expires_before": moment}).status_code == 200
+
+
+def test_an_unknown_field_is_a_400_naming_it(client_a, unchanged):
+    response = client_a.post(URL, {**registration_payload(), "secured_amt": "10"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"secured_amt": ["Unknown field; did you mean secured_amount?"]}
+
+
+def test_an_unknown_grantor_field_is_named_within_the_grantor(client_a, unchanged):
+    payload = registration_payload()
+    payload["grantor"]["id_nubmer"] = "x"
+    response = client_a.post(URL, payload, format="json")
+    assert response.status_code == 400
+    assert response.json()["grantor"]["id_nubmer"] == ["Unknown field; did you mean id_number?"]
+
+
+def test_an_unknown_field_with_other_errors_names_both(client_a, unchanged):
+    payload = {**registration_payload(), "period_years": 0, "colateral": []}
+    body = client_a.post(URL, payload, format="json").json()
+    assert set(body) >= {"period_years", "colateral"}
+
+
+def test_an_amendment_with_add_names_add_collateral(client_a):
+    number = client_a.post(URL, registration_payload(), format="json").json()
+    number = number["registration_number"]
+    events = LedgerEvent.objects.count()
+    response = client_a.post(f"{URL}{number}/amendments/", {"add": [ip_item()]}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"add": ["Unknown field; did you mean add_collateral?"]}
+    assert LedgerEvent.objects.count() == events
+
+
+def test_unknown_fields_of_webhooks_and_valuations_are_refused(client_a):
+    webhook = client_a.post(
+        "/api/v1/webhooks/", {"url": "https://example.com/h", "secret": "s"}, format="json"
+    )
+    assert webhook.status_code == 400 and "secret" in webhook.json()
+
+
+def test_a_policy_read_and_sent_back_unchanged_is_accepted(admin_a):
+    document = admin_a.get("/api/v1/haircut-policy/").json()
+    response = admin_a.put("/api/v1/haircut-policy/", document, format="json")
+    assert response.status_code in (200, 201), response.json()
+    written = response.json()
+    assert written["base_haircuts"] == document["base_haircuts"]
+    assert written["version"] != document["version"]  # read-only keys ignored, not applied
+
+
+def test_a_policy_with_a_typo_is_refused(admin_a):
+    response = admin_a.put("/api/v1/haircut-policy/", {"treshold": "1.2"}, format="json")
+    assert response.status_code == 400
+    assert "treshold" in response.json()
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [None, "Bearer nonsense", "Bearer cr_abcdefgh_wrong"],
+    ids=["none", "bad", "wrong"],
+)
+def test_401_bodies_carry_a_code(credentials):
+    client = APIClient()
+    if credentials:
+        client.credentials(HTTP_AUTHORIZATION=credentials)
+    response = client.get(URL)
+    assert response.status_code == 401
+    body = response.json()
+    assert set(body) == {"detail", "code"}
+    assert body["code"] in ("not_authenticated", "authentication_failed")
+
+
+def test_every_non_field_error_has_detail_and_code(client_a, viewer_a):
+    forbidden = viewer_a.post(URL, registration_payload(), format="json")
+    missing = client_a.get(f"{URL}2026-99999999/")
+    method = client_a.delete(URL)
+    media = client_a.post(URL, "a=1", content_type="application/x-www-form-urlencoded")
+    malformed = _post(client_a, URL, "{nope")
+    for response, status in (
+        (forbidden, 403),
+        (missing, 404),
+        (method, 405),
+        (media, 415),
+        (malformed, 400),
+    ):
+        assert response.status_code == status
+        assert {"detail", "code"} <= set(response.json()), response.json()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nope/", "/api/v1/registrations/x/y/z/", "/api/v2/"])
+def test_unmatched_api_paths_answer_json_404(client_a, path):
+    response = client_a.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
