@@ -20,8 +20,8 @@ from registry.actors import Actor
 from registry.choices import LedgerEventType, ObjectionStatus, RegistrationStatus, RulingOutcome
 from registry.exceptions import InvalidInput, InvalidState, NotFound, PermissionDenied
 from registry.models import IdentityKeyEntry, LedgerHead, Objection, Registration
-from registry.services.certificates import registration_certificate_issue
-from registry.services.ledger import ledger_append, ledger_lock, ledger_now
+from registry.services.events import event_record
+from registry.services.ledger import ledger_lock, ledger_now
 from registry.services.registrations import require_active
 
 
@@ -67,7 +67,7 @@ def _append(
     objection: Objection,
     **payload: Any,
 ):
-    entry = ledger_append(
+    entry = event_record(
         head,
         registration=registration,
         event=event,
@@ -75,7 +75,6 @@ def _append(
         occurred_at=now,
         payload={"objection": objection.pk, **payload},
     )
-    registration_certificate_issue(registration=registration, event=entry)
     return entry
 
 
@@ -319,7 +318,7 @@ def objection_rule(
     ordered = None
     if outcome == RulingOutcome.AMENDMENT:
         registration.save(update_fields=["updated_at"])
-        ordered = ledger_append(
+        ordered = event_record(
             head,
             registration=registration,
             event=LedgerEventType.COURT_ORDERED_AMENDMENT,
@@ -327,7 +326,6 @@ def objection_rule(
             occurred_at=now,
             payload={"ruling": ruling, "removed": removed},
         )
-        registration_certificate_issue(registration=registration, event=ordered)
     elif outcome == RulingOutcome.DISCHARGE:
         registration.status = RegistrationStatus.DISCHARGED
         registration.discharged_at = now
@@ -335,7 +333,7 @@ def objection_rule(
         IdentityKeyEntry.objects.filter(registration=registration, released_at__isnull=True).update(
             released_at=now
         )
-        ordered = ledger_append(
+        ordered = event_record(
             head,
             registration=registration,
             event=LedgerEventType.COURT_ORDERED_DISCHARGE,
@@ -343,7 +341,6 @@ def objection_rule(
             occurred_at=now,
             payload={"ruling": ruling},
         )
-        registration_certificate_issue(registration=registration, event=ordered)
     dispatch.objections_changed([registration.pk])
     if ordered is not None:
         dispatch.registrations_changed([registration.pk])

@@ -26,7 +26,7 @@ from registry.models import CollateralItem, IdentityKeyEntry, LedgerHead, Regist
 from registry.periods import MAX_YEARS, Period
 from registry.selectors.priority import Conflict, conflicts_for_keys
 from registry.selectors.similar import fold_lookalikes
-from registry.services.certificates import registration_certificate_issue
+from registry.services.events import event_record
 from registry.services.ledger import counter_next, ledger_append, ledger_lock, ledger_now
 
 UNSET: Any = object()
@@ -162,7 +162,7 @@ def registration_create(
     registration.save(force_insert=True)
     sequence = head.last_sequence + 1
     rows = _write_items(registration=registration, items=items, effective_at=now, sequence=sequence)
-    event = ledger_append(
+    event = event_record(
         head,
         registration=registration,
         event=LedgerEventType.REGISTERED,
@@ -182,7 +182,6 @@ def registration_create(
         },
     )
     dispatch.registrations_changed([registration.pk])
-    registration_certificate_issue(registration=registration, event=event)
     dispatch.grantor_events_recorded([event.pk])
     return RegistrationResult(registration=registration, conflicts=conflicts)
 
@@ -289,7 +288,7 @@ def registration_amend(
     )
     registration.full_clean(exclude=["secured_party"], validate_unique=False)
     registration.save()
-    event = ledger_append(
+    event = event_record(
         head,
         registration=registration,
         event=LedgerEventType.AMENDED,
@@ -305,7 +304,6 @@ def registration_amend(
             "conflicts": _conflict_payload(conflicts),
         },
     )
-    registration_certificate_issue(registration=registration, event=event)
     if add_items or remove_item_ids:
         dispatch.registrations_changed([registration.pk])
     dispatch.grantor_events_recorded([event.pk])
@@ -335,7 +333,7 @@ def registration_extend(*, actor: Actor, number: str, period: Period) -> Registr
     IdentityKeyEntry.objects.filter(registration=registration).update(
         expires_at=registration.expires_at
     )
-    event = ledger_append(
+    event_record(
         head,
         registration=registration,
         event=LedgerEventType.EXTENDED,
@@ -346,7 +344,6 @@ def registration_extend(*, actor: Actor, number: str, period: Period) -> Registr
             "expires_at": {"from": previous, "to": registration.expires_at},
         },
     )
-    registration_certificate_issue(registration=registration, event=event)
     return registration
 
 
@@ -363,7 +360,7 @@ def registration_discharge(*, actor: Actor, number: str) -> Registration:
     IdentityKeyEntry.objects.filter(registration=registration, released_at__isnull=True).update(
         released_at=now
     )
-    event = ledger_append(
+    event = event_record(
         head,
         registration=registration,
         event=LedgerEventType.DISCHARGED,
@@ -372,7 +369,6 @@ def registration_discharge(*, actor: Actor, number: str) -> Registration:
         payload={},
     )
     dispatch.registrations_changed([registration.pk])
-    registration_certificate_issue(registration=registration, event=event)
     dispatch.grantor_events_recorded([event.pk])
     return registration
 

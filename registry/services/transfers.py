@@ -27,8 +27,8 @@ from registry.models import (
     Registration,
     TransferOffer,
 )
-from registry.services.certificates import registration_certificate_issue
-from registry.services.ledger import counter_next, ledger_append, ledger_lock, ledger_now
+from registry.services.events import event_record
+from registry.services.ledger import counter_next, ledger_lock, ledger_now
 from registry.services.registrations import require_active
 
 
@@ -198,7 +198,7 @@ def _split_off(
         released_at=now
     )
     registration.save(update_fields=["updated_at"])
-    split_event = ledger_append(
+    event_record(
         head,
         registration=registration,
         event=LedgerEventType.SPLIT_OFF,
@@ -211,8 +211,7 @@ def _split_off(
             "registration_number": split.number,
         },
     )
-    registration_certificate_issue(registration=registration, event=split_event)
-    transferred = ledger_append(
+    event_record(
         head,
         registration=split,
         event=LedgerEventType.TRANSFERRED,
@@ -241,7 +240,6 @@ def _split_off(
             ],
         },
     )
-    registration_certificate_issue(registration=split, event=transferred)
     return split
 
 
@@ -278,7 +276,7 @@ def transfer_accept(*, actor: Actor, transfer_id: int) -> TransferOffer:
     else:
         registration.secured_party = offer.to_organization
         registration.save(update_fields=["secured_party", "updated_at"])
-        event = ledger_append(
+        event_record(
             head,
             registration=registration,
             event=LedgerEventType.TRANSFERRED,
@@ -290,7 +288,6 @@ def transfer_accept(*, actor: Actor, transfer_id: int) -> TransferOffer:
                 "to": offer.to_organization.code,
             },
         )
-        registration_certificate_issue(registration=registration, event=event)
         result = registration
     offer.status = TransferStatus.ACCEPTED
     offer.decided_at = now
