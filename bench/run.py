@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 WRK_DIR = ROOT / "bench" / "wrk"
 RESULTS = ROOT / "bench" / "results"
-BENCH_DB = "registry_bench"
+BENCH_DB = os.environ.get("BENCH_DB", "registry_bench")  # one per concurrent run
 DUPLICATE_RATE = 0.02
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from bench_databases import drop_database, fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DB = "registry_bench"
+BENCH_DB = os.environ.get("BENCH_DB", "registry_bench")  # one per concurrent run
 REGISTRATIONS_TIMED = 40
 
 
