@@ -16,8 +16,10 @@ it, for each size in ``--scan-keys`` and then ``--keys``:
 Then it runs ``../shared/ceiling/run`` (beside the checkout; skipped with a message if absent)
 on the same server, prints every figure beside its ceiling as a ratio, and writes
 ``bench/results/<timestamp>.json``. ``--quick`` (``make bench-quick``): 100,000 keys, shorter
-probes, about two minutes. With DATABASE_REPLICA_URL (a streaming replica of that server) the
-web processes read search, priority and lists from the replica.
+probes, about two minutes. ``--only registration,conflict`` (any of registration, conflict,
+search, scans) measures just those parts, for quick iterations. With DATABASE_REPLICA_URL (a
+streaming replica of that server) the web processes read search, priority and lists from the
+replica.
 
 Usage: DATABASE_URL=postgres://... REDIS_URL=redis://... python bench/run.py [--quick]
 """
