@@ -16,8 +16,10 @@ it, for each size in ``--scan-keys`` and then ``--keys``:
 Then it runs ``../shared/ceiling/run`` (beside the checkout; skipped with a message if absent)
 on the same server, prints every figure beside its ceiling as a ratio, and writes
 ``bench/results/<timestamp>.json``. ``--quick`` (``make bench-quick``): 100,000 keys, shorter
-probes, about two minutes. With DATABASE_REPLICA_URL (a streaming replica of that server) the
-web processes read search, priority and lists from the replica.
+probes, about two minutes. ``--only registration,conflict`` (any of registration, conflict,
+search, scans) measures just those parts, for quick iterations. With DATABASE_REPLICA_URL (a
+streaming replica of that server) the web processes read search, priority and lists from the
+replica.
 
 Usage: DATABASE_URL=postgres://... REDIS_URL=redis://... python bench/run.py [--quick]
 """
@@ -278,29 +280,40 @@ def drain(url: str) -> None:
             urllib.request.urlopen(request, timeout=120)  # noqa: S310
 
 
-def http_probes(url: str, probes: dict, seconds: int) -> dict:
+PARTS = ("registration", "conflict", "search", "scans")
+
+
+def http_probes(url: str, probes: dict, seconds: int, only: set[str]) -> dict:
     key, files = probes["key"], probes["files"]
     out = {}
-    log("POST registrations (5 items) at 8 clients")
-    out["register_5_items"] = {
-        "c8": wrk(
-            url,
-            "post.lua",
-            8,
-            seconds,
-            "/api/v1/registrations/",
-            key,
-            "register:" + files["grantor"],
-        )
-    }
-    drain(url)
-    log("POST conflict-checks (5 items) at 8 clients")
-    out["conflict_check_5_items"] = {
-        "c8": wrk(
-            url, "post.lua", 8, seconds, "/api/v1/conflict-checks/", key, files["conflict_check"]
-        )
-    }
-    for name in ("identifier", "grantor_id", "grantor_name"):
+    if "registration" in only:
+        log("POST registrations (5 items) at 8 clients")
+        out["register_5_items"] = {
+            "c8": wrk(
+                url,
+                "post.lua",
+                8,
+                seconds,
+                "/api/v1/registrations/",
+                key,
+                "register:" + files["grantor"],
+            )
+        }
+        drain(url)
+    if "conflict" in only:
+        log("POST conflict-checks (5 items) at 8 clients")
+        out["conflict_check_5_items"] = {
+            "c8": wrk(
+                url,
+                "post.lua",
+                8,
+                seconds,
+                "/api/v1/conflict-checks/",
+                key,
+                files["conflict_check"],
+            )
+        }
+    for name in ("identifier", "grantor_id", "grantor_name") if "search" in only else ():
         drain(url)
         log(f"GET search by {name} at 1 and 8 clients")
         c1 = wrk(url, "get.lua", 1, seconds, files[name], key)
@@ -400,11 +413,13 @@ def measure(size: int, *, http: bool, args, url: str, replica: str | None, redis
             if http:
                 probes = prepare_probes(env, workdir)
                 web = Web(env, 20000 + os.getpid() % 20000)
-                out["http"] = http_probes(web.url, probes, args.seconds)
-                out["explain"] = explain_searches(env)
+                out["http"] = http_probes(web.url, probes, args.seconds, args.only)
+                if "search" in args.only:
+                    out["explain"] = explain_searches(env)
                 web.stop()
                 web = None
-            out["scans"] = scans(worker)
+            if "scans" in args.only:
+                out["scans"] = scans(worker)
         finally:
             if web:
                 web.stop()
@@ -523,6 +538,9 @@ def table(result: dict) -> str:
     for size, data in sorted(result["sizes"].items(), key=lambda kv: int(kv[0])):
         scale = int(size) / 1_000_000  # the nominal size; seeding stops within a registration
         tag = f"{data['keys']:,} keys"
+        if "scans" not in data:  # --only without scans
+            row(f"seed_registry, {tag}", data["seed_s"] * 1000, "ms")
+            continue
         for name, label in (
             ("duplicate_scan", "full duplicate scan"),
             ("expiry_scan", "expiry scan"),
@@ -540,7 +558,7 @@ def table(result: dict) -> str:
             "raw bulk insert" + ("" if scale == 1 else f" × {scale:g}, linear"),
             higher_is_better=False)  # fmt: skip
     sizes = sorted(result["sizes"].values(), key=lambda d: d["keys"])
-    if len(sizes) > 1:
+    if len(sizes) > 1 and all("scans" in d for d in sizes):
         small, large = sizes[0], sizes[-1]
         keys_ratio = large["keys"] / small["keys"]
         for name in ("duplicate_scan", "expiry_scan"):
@@ -563,7 +581,15 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, help="per wrk probe (default 10; quick 5)")
     parser.add_argument("--keep", action="store_true", help="keep the last bench database")
     parser.add_argument("--no-ceiling", action="store_true")
+    parser.add_argument(
+        "--only",
+        default=",".join(PARTS),
+        help=f"comma-separated parts to measure, of {', '.join(PARTS)} (default: all)",
+    )
     args = parser.parse_args()
+    args.only = {part.strip() for part in args.only.split(",") if part.strip()}
+    if args.only - set(PARTS):
+        parser.error(f"--only takes {', '.join(PARTS)}")
     args.keys = args.keys or (100_000 if args.quick else 1_000_000)
     args.seconds = args.seconds or (5 if args.quick else 10)
     if args.scan_keys is None:
@@ -589,6 +615,7 @@ def main() -> int:
         "replica": bool(replica),
         "web_workers": int(os.environ.get("WEB_CONCURRENCY", "2")),
         "probe_seconds": args.seconds,
+        "only": sorted(args.only),
         "git": subprocess.run(  # noqa: S603
             [shutil.which("git") or "git", "rev-parse", "--short", "HEAD"],
             cwd=ROOT,

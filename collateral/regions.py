@@ -25,6 +25,7 @@ def _database() -> numdb.NumDB:
     return numdb.get("cn/loc")
 
 
+@functools.lru_cache(maxsize=8192)  # a few thousand real codes; every tag looks one up
 def region_names(code: str) -> tuple[str, str] | None:
     """``(province, county)`` names of a 6-digit code valid in some year, else ``None``.
 

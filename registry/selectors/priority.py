@@ -88,8 +88,22 @@ def conflicts_for_keys(
 
     Each conflict carries the keys it matched and its best rank among them.
     """
-    keys = set(keys)
-    ranked = rank_entries(live_entries_for_keys(keys, now=now))
+    return conflicts_from_entries(
+        live_entries_for_keys(set(keys), now=now), exclude_registration_id=exclude_registration_id
+    )
+
+
+def conflicts_from_entries(
+    entries: Iterable[IdentityKeyEntry],
+    *,
+    exclude_registration_id: int | None = None,
+    now: datetime | None = None,
+) -> list[Conflict]:
+    """The conflicts ``live_entries_for_keys`` rows make, best priority first; with ``now``,
+    only rows still live at that moment count (rows read a moment before it)."""
+    if now is not None:
+        entries = [e for e in entries if e.released_at is None and e.expires_at > now]
+    ranked = rank_entries(entries)
     conflicts: dict[int, Conflict] = {}
     for key in sorted(ranked):
         for entry in ranked[key]:

@@ -147,17 +147,19 @@ def search_certificate_issue(
 
 
 def registration_certificate_issue(
-    *, registration: Registration, event: LedgerEvent
+    *, registration: Registration, event: LedgerEvent, fresh: Registration | None = None
 ) -> RegistrationCertificate:
     """The signed certificate of one registration event, in the event's transaction.
 
     It shows the public notice as it reads right after the event, and the event's ledger
-    sequence and hash, which tie it to the chain.
+    sequence and hash, which tie it to the chain. ``fresh``: the registration as
+    ``registrations_with_items`` would read it now, when the caller has it already.
     """
     assert transaction.get_connection().in_atomic_block, "issue inside the event's transaction"
     number = _number("reg-certificate", "RC", event.occurred_at)
     code = verification_code_new()
-    fresh = registrations_with_items(Registration.objects.filter(pk=registration.pk)).get()
+    if fresh is None:
+        fresh = registrations_with_items(Registration.objects.filter(pk=registration.pk)).get()
     document: dict[str, Any] = {
         "format_version": CertificateFormat.V2,
         "certificate_type": "registration",

@@ -22,7 +22,7 @@ from registry.exceptions import InvalidInput, InvalidState, NotFound, Permission
 from registry.models import IdentityKeyEntry, LedgerHead, Objection, Registration
 from registry.services.events import event_record
 from registry.services.ledger import ledger_lock, ledger_now
-from registry.services.registrations import require_active
+from registry.services.registrations import registration_keys_lock, require_active
 
 
 def _locked_registration(number: str) -> Registration:
@@ -260,6 +260,14 @@ def objection_rule(
         raise InvalidInput(extra={"reference": [_("Give the ruling's reference number.")]})
     if outcome not in RulingOutcome.values:
         raise InvalidInput(extra={"outcome": [_("Unknown ruling outcome.")]})
+    if outcome != RulingOutcome.DISMISSED:  # an ordered change releases keys: lock them first
+        number = (
+            Objection.objects.filter(pk=objection_id)
+            .values_list("registration__number", flat=True)
+            .first()
+        )
+        if number is not None:
+            registration_keys_lock(number)
     head = ledger_lock()
     now = ledger_now(head)
     objection = _locked_objection(objection_id=objection_id)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from registry.actors import Actor
 from registry.exceptions import InvalidInput
 from registry.portfolio import PortfolioPlan
+from registry.services.ledger import identity_keys_lock
 from registry.services.registrations import RegistrationResult, registration_create
 
 
@@ -20,6 +21,12 @@ def portfolio_import(*, actor: Actor, plan: PortfolioPlan) -> list[RegistrationR
     """
     if not plan.ok:
         raise InvalidInput(extra={"file": [_("The file has errors; nothing was imported.")]})
+    # Every key first, in one sorted pass: after the first registration this transaction
+    # holds the ledger head, and a key lock taken after it could deadlock with a
+    # registration that holds that key and waits for the head (the lock order is keys first).
+    identity_keys_lock(
+        key for planned in plan.registrations for item in planned.items for key in item.keys
+    )
     return [
         registration_create(
             actor=actor,

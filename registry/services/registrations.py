@@ -1,7 +1,9 @@
 """The registration lifecycle: register, amend, extend, discharge, expire.
 
-Every service is one transaction that takes the ledger head lock first, checks its rules
+Every service is one transaction that locks the identity keys it reads or changes, then
+the ledger head (``registry.services.ledger``: always in that order), checks its rules
 against what earlier writers committed, changes the rows and appends its ledger event.
+Registration, the hot path, takes the head only for its short serial step.
 """
 
 from __future__ import annotations
@@ -24,10 +26,21 @@ from registry.exceptions import ConflictRejected, InvalidInput, InvalidState, Pe
 from registry.items import MAX_ITEMS, ItemInput
 from registry.models import CollateralItem, IdentityKeyEntry, LedgerHead, Registration
 from registry.periods import MAX_YEARS, Period
-from registry.selectors.priority import Conflict, conflicts_for_keys
+from registry.selectors.priority import (
+    Conflict,
+    conflicts_for_keys,
+    conflicts_from_entries,
+    live_entries_for_keys,
+)
 from registry.selectors.similar import fold_lookalikes
 from registry.services.events import event_record
-from registry.services.ledger import counter_next, ledger_append, ledger_lock, ledger_now
+from registry.services.ledger import (
+    counter_next,
+    identity_keys_lock,
+    ledger_append,
+    ledger_lock,
+    ledger_now,
+)
 
 UNSET: Any = object()
 MAX_REMAINING = relativedelta(years=MAX_YEARS)
@@ -62,30 +75,41 @@ def _item_payload(item: CollateralItem, keys: tuple[IdentityKey, ...]) -> dict[s
     }
 
 
+def _item_rows(
+    *, registration: Registration, items: list[ItemInput], effective_at: datetime, sequence: int
+) -> list[CollateralItem]:
+    return [
+        CollateralItem(
+            registration=registration,
+            kind=item.kind,
+            attributes=item.attributes,
+            external_registration=item.external_registration,
+            effective_at=effective_at,
+            effective_sequence=sequence,
+        )
+        for item in items
+    ]
+
+
 def _write_items(
     *,
     registration: Registration,
     items: list[ItemInput],
     effective_at: datetime,
     sequence: int,
+    rows: list[CollateralItem] | None = None,
 ) -> list[CollateralItem]:
-    rows = CollateralItem.objects.bulk_create(
-        [
-            CollateralItem(
-                registration=registration,
-                kind=item.kind,
-                attributes=item.attributes,
-                external_registration=item.external_registration,
-                effective_at=effective_at,
-                effective_sequence=sequence,
-            )
-            for item in items
-        ]
-    )
+    """Insert the items (``rows`` if already built) and their identity-key rows; each row
+    comes back with its ``key_list``, as ``registrations_with_items`` would read it."""
+    if rows is None:
+        rows = _item_rows(
+            registration=registration, items=items, effective_at=effective_at, sequence=sequence
+        )
+    rows = CollateralItem.objects.bulk_create(rows)
     if any(row.pk is None for row in rows):  # backends that cannot return ids from bulk inserts
         rows = list(registration.items.filter(effective_sequence=sequence).order_by("id"))
-    IdentityKeyEntry.objects.bulk_create(
-        [
+    for row, item in zip(rows, items, strict=True):
+        row.key_list = [
             IdentityKeyEntry(
                 scheme=key.scheme,
                 value=key.value,
@@ -96,10 +120,10 @@ def _write_items(
                 effective_sequence=sequence,
                 expires_at=registration.expires_at,
             )
-            for row, item in zip(rows, items, strict=True)
             for key in item.keys
-        ],
-        batch_size=1000,
+        ]
+    IdentityKeyEntry.objects.bulk_create(
+        [entry for row in rows for entry in row.key_list], batch_size=1000
     )
     return rows
 
@@ -131,37 +155,72 @@ def registration_create(
     ``grantor`` is as validated: ``name``, ``id_type``, ``id_number``, and ``id_verified``
     false with a ``check_override_reason`` when a USCC's failed check was overridden.
 
-    The time, the sequence and the conflict check all happen under the ledger lock, so
-    what this registration saw and where it ranks always agree.
+    Locking (see ``registry.services.ledger``): first the per-key locks of every identity
+    key of the collateral, then the conflict check, validation and building of the rows,
+    and only then the ledger head for the serial step — time, sequence, number, the rows
+    that carry them, the ledger event and its certificate — until commit.
+
+    Why priority still agrees with the ledger: take two writes A and B sharing a key k.
+    Both lock k before reading the conflicts on it, and keep it until they commit; say A
+    gets it first. B's conflict check then runs after A committed, so it lists A. A took
+    its time and sequence under the ledger head before it committed, and B takes the head
+    only after that, so B's sequence is greater and its time (the clock, never earlier than
+    the head's last event: ``ledger_now``) is no earlier. On every shared key, then, the
+    order of (effective time, sequence) — the priority order — is the ledger order, and each
+    lists every earlier one. Writes sharing no key may interleave their checks freely: they
+    cannot see or rank each other. The conflicts are read just before the time is stamped;
+    rows that expire in that moment are dropped once it is known (no row can appear on a
+    locked key meanwhile: every writer of a key holds its lock).
     """
     if not 1 <= len(items) <= MAX_ITEMS:
         raise InvalidInput(extra={"collateral": [_("Give between 1 and 500 collateral items.")]})
-    head: LedgerHead = ledger_lock()
-    now = ledger_now(head)
     keys = {key for item in items for key in item.keys}
-    conflicts = _check_conflicts(keys, on_conflict=on_conflict, now=now)
+    identity_keys_lock(keys)
+    checked_at = timezone.now()
+    entries = live_entries_for_keys(keys, now=checked_at)
+    conflicts = conflicts_from_entries(entries)
+    if conflicts and on_conflict == OnConflict.REJECT:
+        raise ConflictRejected(extra={"conflicts": conflicts})
 
-    year = timezone.localtime(now).year
-    number = f"{year}-{counter_next(series='registration', year=year):08d}"
     registration = Registration(
-        number=number,
         secured_party=actor.organization,
         grantor_name=grantor["name"],
         grantor_id_type=grantor["id_type"],
         grantor_id_number=grantor["id_number"],
         grantor_id_verified=grantor.get("id_verified", True),
         grantor_id_override_reason=grantor.get("check_override_reason", ""),
-        registered_at=now,
-        expires_at=now + period.delta,
+        registered_at=checked_at,  # provisional: stamped under the ledger head below
+        expires_at=checked_at + period.delta,
         secured_amount=secured_amount,
         currency=currency,
         loan_reference=loan_reference,
         description=description,
     )
-    registration.full_clean(exclude=["secured_party"])
-    registration.save(force_insert=True)
+    # the number is the counter's and unique by construction; the checks are the table's
+    registration.full_clean(
+        exclude=["secured_party", "number"], validate_unique=False, validate_constraints=False
+    )
+    rows = _item_rows(registration=registration, items=items, effective_at=checked_at, sequence=0)
+
+    # the serial step: everything from here to the commit runs one write at a time
+    head: LedgerHead = ledger_lock()
+    now = ledger_now(head)
     sequence = head.last_sequence + 1
-    rows = _write_items(registration=registration, items=items, effective_at=now, sequence=sequence)
+    conflicts = conflicts_from_entries(entries, now=now)
+    year = timezone.localtime(now).year
+    registration.number = f"{year}-{counter_next(series='registration', year=year):08d}"
+    registration.registered_at = now
+    registration.expires_at = now + period.delta
+    registration.save(force_insert=True)
+    for row in rows:
+        row.effective_at, row.effective_sequence = now, sequence
+    rows = _write_items(
+        registration=registration, items=items, effective_at=now, sequence=sequence, rows=rows
+    )
+    # what registrations_with_items would read back: the certificate and the response use it
+    registration.current_items = rows
+    registration.objection_list = []
+    registration.event_list = []
     event = event_record(
         head,
         registration=registration,
@@ -180,10 +239,30 @@ def registration_create(
             "collateral": [_item_payload(r, i.keys) for r, i in zip(rows, items, strict=True)],
             "conflicts": _conflict_payload(conflicts),
         },
+        read_back=False,
     )
     dispatch.registrations_changed([registration.pk])
     dispatch.grantor_events_recorded([event.pk])
     return RegistrationResult(registration=registration, conflicts=conflicts)
+
+
+def registration_keys_lock(number: str, extra: set[IdentityKey] | None = None) -> set[IdentityKey]:
+    """Per-key locks over registration ``number``'s live keys (and ``extra``), taken before
+    the ledger head. Re-read until stable: an amendment that committed while this waited
+    may have given the registration keys it did not hold yet."""
+    locked: set[IdentityKey] = set()
+    wanted = set(extra or ())
+    while True:
+        wanted |= {
+            IdentityKey(scheme, value)
+            for scheme, value in IdentityKeyEntry.objects.filter(
+                registration__number=number.strip(), released_at__isnull=True
+            ).values_list("scheme", "value")
+        }
+        if wanted <= locked:
+            return locked
+        identity_keys_lock(wanted - locked)
+        locked |= wanted
 
 
 def _locked_own_registration(*, actor: Actor, number: str) -> Registration:
@@ -224,6 +303,8 @@ def registration_amend(
     """
     add_items = add_items or []
     remove_item_ids = list(dict.fromkeys(remove_item_ids or []))
+    # the registration's keys (released by removals) and the added ones, before the head
+    registration_keys_lock(number, {key for item in add_items for key in item.keys})
     head = ledger_lock()
     now = ledger_now(head)
     registration = _locked_own_registration(actor=actor, number=number)
@@ -313,6 +394,7 @@ def registration_amend(
 @transaction.atomic
 def registration_extend(*, actor: Actor, number: str, period: Period) -> Registration:
     """Push the expiry back by ``period``; only while the registration is active."""
+    registration_keys_lock(number)  # its keys stay live longer: conflict checks on them must agree
     head = ledger_lock()
     now = ledger_now(head)
     registration = _locked_own_registration(actor=actor, number=number)
@@ -350,6 +432,9 @@ def registration_extend(*, actor: Actor, number: str, period: Period) -> Registr
 @transaction.atomic
 def registration_discharge(*, actor: Actor, number: str) -> Registration:
     """Discharge (注销) the registration; final, and its collateral stops ranking at once."""
+    registration_keys_lock(
+        number
+    )  # it releases them: a concurrent registration ranks before or after
     head = ledger_lock()
     now = ledger_now(head)
     registration = _locked_own_registration(actor=actor, number=number)

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from collateral.kinds.base import IdentityKey
 from registry import dispatch
 from registry.actors import Actor
 from registry.choices import LedgerEventType, TransferStatus
@@ -28,7 +29,7 @@ from registry.models import (
     TransferOffer,
 )
 from registry.services.events import event_record
-from registry.services.ledger import counter_next, ledger_lock, ledger_now
+from registry.services.ledger import counter_next, identity_keys_lock, ledger_lock, ledger_now
 from registry.services.registrations import require_active
 
 
@@ -250,7 +251,20 @@ def transfer_accept(*, actor: Actor, transfer_id: int) -> TransferOffer:
     Under the ledger lock the offer is checked against what committed before it: the
     registration must still be active, still the offerer's, and the chosen items still
     current (a concurrent amendment or transfer wins or loses as a whole, never half).
+    A split moves the chosen items' keys to a new registration: their per-key locks come
+    first (an item's keys never change), so a registration on them ranks wholly before or
+    after the move.
     """
+    item_ids = (
+        TransferOffer.objects.filter(pk=transfer_id).values_list("item_ids", flat=True).first()
+    )
+    if item_ids:
+        identity_keys_lock(
+            IdentityKey(scheme, value)
+            for scheme, value in IdentityKeyEntry.objects.filter(item_id__in=item_ids).values_list(
+                "scheme", "value"
+            )
+        )
     head = ledger_lock()
     now = ledger_now(head)
     offer = _locked_offer(actor=actor, transfer_id=transfer_id, now=now)

@@ -69,7 +69,8 @@ class RegistrationViewSet(ReplicaReadsMixin, mixins.ListModelMixin, viewsets.Gen
         return context
 
     def _render(self, registration: Registration, conflicts=None, status_code=200) -> Response:
-        registration = registration_get(number=registration.number)
+        if not hasattr(registration, "current_items"):  # a new one comes with what it shows
+            registration = registration_get(number=registration.number)
         context = self.get_serializer_context()
         serializer_class = RegistrationSerializer
         if conflicts is not None:
