@@ -224,6 +224,27 @@ def fillings(route: Route, outsider: Organization, resources) -> list[dict[str, 
     return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*choices.values())]
 
 
+def changelist_actions(route: Route, outsider: Organization) -> list[dict]:
+    """On a model admin's list: each of its actions posted with other organizations' rows
+    selected (and confirmed), as a crafted form would."""
+    if not (route.site_prefix and (route.name or "").endswith("_changelist")):
+        return []
+    model = _site_model(route)
+    if model is None:
+        return []
+    model_admin = SITES[route.site_prefix]._registry[model]
+    names = {"delete_selected"} | {
+        a if isinstance(a, str) else a.__name__ for a in (model_admin.actions or [])
+    }
+    selected = [str(o.pk) for o in rows_not_of(model, outsider)]
+    if not selected:
+        return []
+    return [
+        {"action": name, "_selected_action": selected, "index": "0", "post": "yes"}
+        for name in sorted(names)
+    ]
+
+
 def url_for(route: Route, kwargs: dict[str, str]) -> str:
     """The request path: each parameter replaced by its value, regex anchors dropped."""
     path = route.pattern

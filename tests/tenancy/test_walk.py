@@ -129,13 +129,13 @@ def action_of(route) -> str:
     return segments[-1].split("(")[0] if segments else ""
 
 
-def bodies(route, method: str) -> list:
+def bodies(route, method: str, outsider) -> list:
     if method not in WRITES or method == "DELETE":
         return [None]
     if route.is_api:
         candidate = WRITE_BODIES.get(action_of(route))
         return [{}] if candidate is None or not routes.params(route.pattern) else [{}, candidate]
-    return [{}]
+    return [{}, *routes.changelist_actions(route, outsider)]
 
 
 def leaks(response, private) -> list[str]:
@@ -176,7 +176,7 @@ def walk(world) -> tuple[list[str], Counter]:
             for kwargs in fills:
                 url = routes.url_for(route, kwargs)
                 for method in route.methods:
-                    for body in bodies(route, method):
+                    for body in bodies(route, method, world.b):
                         detector.wrote = False
                         with connection.execute_wrapper(detector):
                             response = send(client, method, url, body)
