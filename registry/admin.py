@@ -205,6 +205,7 @@ class SearchCertificateAdmin(ReadOnlyAdmin):
 
 @admin.register(RegistrationCertificate)
 class RegistrationCertificateAdmin(ReadOnlyAdmin):
+    organization_lookup = "registration__secured_party"
     list_display = ["number", "registration", "event", "issued_at", "digest"]
     search_fields = ["number", "registration__number"]
 
