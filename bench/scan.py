@@ -56,12 +56,12 @@ def measure(keys: int) -> dict:
     from django.db import connection
 
     from config.celery import app as celery_app
+    from registry import dispatch
     from registry.actors import Actor
     from registry.alerts.services.duplicates import duplicate_pledges_check, duplicate_pledges_scan
     from registry.alerts.services.expiring import expiring_scan
     from registry.items import items_validate
     from registry.models import IdentityKeyEntry, Organization, Registration
-    from registry.services import duplicates
     from registry.services.registrations import Period, registration_create
 
     call_command("migrate", verbosity=0)
@@ -132,22 +132,23 @@ def measure(keys: int) -> dict:
         ).registration.pk
 
     hook_times, plain_times, queue_times, check_times = [], [], [], []
-    queue = duplicates._queue_check
+    queue, announce = dispatch.queue, dispatch.registrations_changed
 
-    def timed_queue(ids):
+    def timed_queue(*args, **kwargs):
         started = time.perf_counter()
-        queue(ids)
+        queue(*args, **kwargs)
         queue_times.append(time.perf_counter() - started)
 
+    dispatch.queue = timed_queue
     for i, number in enumerate(patents):
         with_hook = i % 2 == 0
-        duplicates._queue_check = timed_queue if with_hook else (lambda ids: None)
+        dispatch.registrations_changed = announce if with_hook else (lambda ids: None)
         seconds, pk = _timed(lambda number=number: register(number))
         (hook_times if with_hook else plain_times).append(seconds)
         if with_hook:
             seconds, _result = _timed(lambda pk=pk: duplicate_pledges_check(registration_ids=[pk]))
             check_times.append(seconds)
-    duplicates._queue_check = queue
+    dispatch.queue, dispatch.registrations_changed = queue, announce
     with celery_app.connection_for_write() as conn:
         celery_app.amqp.queues["bench-scan"].bind(conn.default_channel).purge()
     out["broker"] = "redis" if os.environ.get("REDIS_URL") else "filesystem"
