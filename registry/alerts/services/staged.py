@@ -13,8 +13,10 @@ same counts, same outbox rows, and a second run changes nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
 from registry.alerts.choices import UNRESOLVED, AlertStatus, NotificationEvent
@@ -59,6 +61,28 @@ def stage_create() -> None:
                 related bigint[] NOT NULL DEFAULT '{{}}'
             ) ON COMMIT DROP"""
         )
+
+
+def stage_specs(specs: Iterable[AlertSpec]) -> None:
+    """Stream specs a scan computed in Python into the stage (COPY)."""
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {STAGE} ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy,
+    ):
+        for spec in specs:
+            copy.write_row(
+                (
+                    spec.organization_id,
+                    spec.subject_key,
+                    spec.registration_id,
+                    spec.item_id,
+                    spec.severity,
+                    spec.message_code,
+                    json.dumps(spec.message_params, cls=DjangoJSONEncoder),
+                    json.dumps(spec.details, cls=DjangoJSONEncoder),
+                    list(spec.related_registration_ids),
+                )
+            )
 
 
 def stage_ready() -> None:
