@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -28,6 +29,11 @@ from bench_databases import drop_database, fresh_database
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = os.environ.get("BENCH_DB", "registry_bench")  # one per concurrent run
 REGISTRATIONS_TIMED = 40
+RAW_GROUP_BY = (
+    "SELECT count(*) FROM (SELECT scheme, value FROM registry_identitykeyentry"
+    " WHERE released_at IS NULL AND expires_at > now()"
+    " GROUP BY 1, 2 HAVING count(DISTINCT registration_id) > 1) AS s"
+)
 
 
 def _timed(fn):
@@ -50,17 +56,32 @@ def measure(keys: int) -> dict:
     from django.db import connection
 
     from config.celery import app as celery_app
+    from registry import dispatch
     from registry.actors import Actor
     from registry.alerts.services.duplicates import duplicate_pledges_check, duplicate_pledges_scan
     from registry.alerts.services.expiring import expiring_scan
     from registry.items import items_validate
     from registry.models import IdentityKeyEntry, Organization, Registration
-    from registry.services import duplicates
     from registry.services.registrations import Period, registration_create
 
     call_command("migrate", verbosity=0)
+    # seeded by its own process, so this one's peak RSS is the scans'
     seed_seconds, _ = _timed(
-        lambda: call_command("seed_registry", keys=keys, duplicate_rate=0.02, verbosity=0)
+        lambda: subprocess.run(  # noqa: S603 - manage.py of this checkout
+            [
+                sys.executable,
+                "manage.py",
+                "seed_registry",
+                "--keys",
+                str(keys),
+                "--duplicate-rate",
+                "0.02",
+                "--verbosity",
+                "0",
+            ],
+            cwd=ROOT,
+            check=True,
+        )
     )
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
@@ -68,7 +89,16 @@ def measure(keys: int) -> dict:
         "keys": IdentityKeyEntry.objects.count(),
         "registrations": Registration.objects.count(),
         "seed_s": seed_seconds,
+        "rss_before_scans_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+    # the ceiling: the raw GROUP BY of the machine's ceiling script, over these same live keys
+    with connection.cursor() as cursor:
+        raw = []
+        for _ in range(2):
+            started = time.perf_counter()
+            cursor.execute(RAW_GROUP_BY)
+            raw.append(time.perf_counter() - started)
+    out["raw_group_by_s"] = min(raw)
     out["dup_first_s"], first = _timed(duplicate_pledges_scan)
     out["dup_again_s"], again = _timed(duplicate_pledges_scan)
     out["dup_found"], out["dup_opened"], out["dup_again_changed"] = (
@@ -102,22 +132,23 @@ def measure(keys: int) -> dict:
         ).registration.pk
 
     hook_times, plain_times, queue_times, check_times = [], [], [], []
-    queue = duplicates._queue_check
+    queue, announce = dispatch.queue, dispatch.registrations_changed
 
-    def timed_queue(ids):
+    def timed_queue(*args, **kwargs):
         started = time.perf_counter()
-        queue(ids)
+        queue(*args, **kwargs)
         queue_times.append(time.perf_counter() - started)
 
+    dispatch.queue = timed_queue
     for i, number in enumerate(patents):
         with_hook = i % 2 == 0
-        duplicates._queue_check = timed_queue if with_hook else (lambda ids: None)
+        dispatch.registrations_changed = announce if with_hook else (lambda ids: None)
         seconds, pk = _timed(lambda number=number: register(number))
         (hook_times if with_hook else plain_times).append(seconds)
         if with_hook:
             seconds, _result = _timed(lambda pk=pk: duplicate_pledges_check(registration_ids=[pk]))
             check_times.append(seconds)
-    duplicates._queue_check = queue
+    dispatch.queue, dispatch.registrations_changed = queue, announce
     with celery_app.connection_for_write() as conn:
         celery_app.amqp.queues["bench-scan"].bind(conn.default_channel).purge()
     out["broker"] = "redis" if os.environ.get("REDIS_URL") else "filesystem"
@@ -126,6 +157,7 @@ def measure(keys: int) -> dict:
     out["queue_ms_median"] = statistics.median(queue_times) * 1000
     out["queue_ms_max"] = max(queue_times) * 1000
     out["check_ms_median"] = statistics.median(check_times) * 1000
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
 
 
@@ -171,6 +203,7 @@ def _print(rows: list[dict]) -> None:
         ("identity keys", "keys", "{:,}"),
         ("registrations", "registrations", "{:,}"),
         ("seed (s)", "seed_s", "{:.1f}"),
+        ("raw GROUP BY over the same keys (s)", "raw_group_by_s", "{:.2f}"),
         ("duplicate scan, first run (s)", "dup_first_s", "{:.2f}"),
         ("  colliding sets found / alerts opened", None, None),
         ("duplicate scan, second run (s)", "dup_again_s", "{:.2f}"),
@@ -184,6 +217,7 @@ def _print(rows: list[dict]) -> None:
         ("queueing after commit (ms, median)", "queue_ms_median", "{:.2f}"),
         ("queueing after commit (ms, max)", "queue_ms_max", "{:.2f}"),
         ("incremental check in worker (ms, median)", "check_ms_median", "{:.1f}"),
+        ("peak RSS, seeded elsewhere (MB)", "peak_rss_mb", "{:.0f}"),
     ]
     width = 44
     print(f"{'':<{width}}" + "".join(f"{r['keys']:>16,}" for r in rows))
@@ -197,6 +231,24 @@ def _print(rows: list[dict]) -> None:
             cells = [fmt.format(r[key]) for r in rows]
         print(f"{label:<{width}}" + "".join(f"{c:>16}" for c in cells))
     print(f"{'broker':<{width}}" + "".join(f"{r['broker']:>16}" for r in rows))
+    for name, key in (("first", "dup_first_s"), ("second", "dup_again_s")):
+        ratios = [f"{r[key] / r['raw_group_by_s']:.2f}x" for r in rows]
+        print(
+            f"{'duplicate scan ' + name + ' / raw GROUP BY':<{width}}"
+            + "".join(f"{c:>16}" for c in ratios)
+        )
+    if len(rows) > 1:
+        small, large = rows[0], rows[-1]
+        for label, key in (
+            ("seed", "seed_s"),
+            ("raw GROUP BY", "raw_group_by_s"),
+            ("duplicate scan, first", "dup_first_s"),
+            ("duplicate scan, second", "dup_again_s"),
+            ("expiry scan, first", "exp_first_s"),
+        ):
+            growth = large[key] / small[key]
+            print(f"{label} grows {growth:.1f}x for {large['keys'] / small['keys']:.1f}x the keys")
+    print(json.dumps(rows))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Duplicate-pledge alerts: incremental check after commit, full scan, resolution."""
 
+import json
 import threading
 
 import pytest
@@ -291,3 +292,42 @@ def test_a_growing_set_keeps_its_acknowledgement_and_notifies_only_joins(
     assert _events(bank_a) == ["alert.opened"]
     assert _events(bank_b) == ["alert.opened", "alert.resolved"]
     assert duplicate_pledges_scan().changed == 0
+
+
+def _alert_rows():
+    """Everything an unresolved duplicate alert says, comparably."""
+    return {
+        (
+            a.organization_id,
+            a.subject_key,
+            a.registration_id,
+            a.severity,
+            a.message_code,
+            json.dumps(a.message_params, sort_keys=True),
+            json.dumps(a.details, sort_keys=True),
+            tuple(sorted(a.related_registrations.values_list("pk", flat=True))),
+        )
+        for a in open_alerts().prefetch_related("related_registrations")
+    }
+
+
+def test_full_scan_writes_exactly_the_alerts_the_incremental_check_writes(actor_a, actor_b):
+    """The full scan (set-based SQL on PostgreSQL) and the check (Python) build the same
+    alerts, to the message text: a set with more keys than the message lists, a set whose
+    members' numbers are too long for a plain subject, and an ordinary pair."""
+    herd = livestock_item([ear_tag() for _ in range(5)])
+    wide = [register(actor_a if i % 3 else actor_b, dict(herd)) for i in range(21)]
+    number = patent_number()
+    pair = [register(actor_b, ip_item(number)), register(actor_a, ip_item(number), receipt_item())]
+    duplicate_pledges_check(registration_ids=[r.pk for r in wide + pair])
+    incremental = _alert_rows()
+    subjects = {row[1] for row in incremental}
+    assert any(s.startswith("dup:sha256:") for s in subjects)
+    assert any("(+2)" in row[5] for row in incremental)
+    assert len(incremental) == 4
+
+    Alert.objects.all().delete()
+    assert duplicate_pledges_scan().opened == 4
+    assert _alert_rows() == incremental
+    assert duplicate_pledges_scan().changed == 0
+    assert duplicate_pledges_check(registration_ids=[wide[0].pk, pair[0].pk]).changed == 0

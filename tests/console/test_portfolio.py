@@ -7,6 +7,7 @@ import io
 import openpyxl
 import pytest
 import tablib
+from django.db import connection
 
 from registry.models import CollateralItem, Registration
 from registry.portfolio import all_columns, sample_rows
@@ -94,3 +95,19 @@ def test_export_holds_the_organizations_rows_only(demo, client):
     assert numbers == own
     alerts = client.get("/console/portfolio/export/?format=csv&sheet=alerts").content.decode()
     assert "dup:" not in alerts and "同时在登记" not in alerts  # English in tests; message, not key
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statistics are PostgreSQL's")
+def test_an_import_refreshes_the_planner_statistics_once_it_commits(
+    demo, client, django_capture_on_commit_callbacks
+):
+    login(client, "officer_a")
+    client.post(URL, {"file": _csv(sample_rows()), "preview": "1"})
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(URL, {"confirm": "1"}).status_code == 302
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE relname = %s", [Registration._meta.db_table]
+        )
+        (estimated,) = cursor.fetchone()
+    assert estimated == Registration.objects.count()

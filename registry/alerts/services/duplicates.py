@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Aggregate, CharField, F, Max, Min, QuerySet
 from django.utils import timezone
 
@@ -26,6 +26,17 @@ from collateral.kinds.base import IdentityKey
 from registry.alerts.choices import UNRESOLVED, AlertKind, AlertSeverity
 from registry.alerts.models import Alert
 from registry.alerts.services.alerts import AlertSpec, alerts_lock, alerts_reconcile
+from registry.alerts.services.duplicate_scan import (
+    MESSAGE_KEYS,
+    SUBJECT_MAX,
+    duplicate_specs_stage,
+)
+from registry.alerts.services.staged import (
+    alerts_reconcile_staged,
+    stage_create,
+    stage_ready,
+    staged_unmatched,
+)
 from registry.jobs import JobResult
 from registry.models import IdentityKeyEntry, Organization, Registration
 from registry.selectors.priority import CHUNK, live_entries_q
@@ -35,9 +46,7 @@ logger = logging.getLogger("registry.jobs")
 
 KIND = AlertKind.DUPLICATE_PLEDGE
 RESOLUTION = "collision_ended"
-SUBJECT_MAX = 255
-# Keys listed in the message; every key is in the details.
-MESSAGE_KEYS = 3
+MESSAGE_CODE = "duplicate_pledge"
 
 
 class _RegistrationIds(Aggregate):
@@ -125,7 +134,7 @@ def _specs(collisions: dict[tuple[int, ...], list[IdentityKey]]) -> list[AlertSp
                     subject_key=_subject_key(numbers),
                     registration_id=own_id,
                     severity=AlertSeverity.CRITICAL,
-                    message_code="duplicate_pledge",
+                    message_code=MESSAGE_CODE,
                     message_params={
                         "number": own_number,
                         "keys": shown,
@@ -214,10 +223,29 @@ def _carry_over(specs: list[AlertSpec], existing: QuerySet[Alert], now: datetime
 
 @transaction.atomic
 def duplicate_pledges_scan(*, now: datetime | None = None) -> JobResult:
-    """The full scan: every live key, one grouped and streamed query; reconcile every alert."""
+    """The full scan: every live key in one grouped pass; reconcile every alert.
+
+    On PostgreSQL the pass, the specs and the reconciliation stay in the database
+    (:mod:`registry.alerts.services.duplicate_scan`); elsewhere the grouped query is streamed
+    into Python. Both build the same alerts as the incremental check.
+    """
     result = JobResult("duplicate_pledges")
     alerts_lock(KIND)
     now = now or timezone.now()
+    if connection.vendor == "postgresql":
+        stage_create()
+        counts = duplicate_specs_stage(
+            now=now, severity=AlertSeverity.CRITICAL, message_code=MESSAGE_CODE
+        )
+        stage_ready()
+        result.scanned, result.found = counts["scanned"], counts["sets"]
+        result.extra["colliding_keys"] = counts["keys"]
+        new, free = staged_unmatched(KIND)
+        result.extra["carried_over"] = (
+            _carry_over(new, Alert.objects.filter(pk__in=free), now) if new and free else 0
+        )
+        result.add(alerts_reconcile_staged(kind=KIND, resolution=RESOLUTION, now=now))
+        return result.finish()
     live = IdentityKeyEntry.objects.filter(live_entries_q(now))
     collisions = _collisions(colliding_keys(live))
     specs = _specs(collisions)

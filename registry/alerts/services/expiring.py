@@ -11,12 +11,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from registry.alerts.choices import AlertKind, AlertSeverity
 from registry.alerts.models import DEFAULT_EXPIRING_THRESHOLDS, Alert, AlertSettings
 from registry.alerts.services.alerts import AlertSpec, alerts_lock, alerts_reconcile
+from registry.alerts.services.staged import (
+    alerts_reconcile_staged,
+    stage_create,
+    stage_ready,
+    stage_specs,
+)
 from registry.jobs import JobResult
 from registry.models import Registration
 from registry.services.registrations import registrations_expire_due
@@ -92,13 +98,19 @@ def expiring_scan(*, now: datetime | None = None) -> JobResult:
         now = now or timezone.now()
         specs = _specs(now, expiring_thresholds(), result)
         result.found = len(specs)
-        result.add(
-            alerts_reconcile(
+        if connection.vendor == "postgresql":
+            # compared and written set-based in the database, as the duplicate scan does
+            stage_create()
+            stage_specs(specs)
+            stage_ready()
+            counts = alerts_reconcile_staged(kind=KIND, resolution=RESOLUTION, now=now)
+        else:
+            counts = alerts_reconcile(
                 kind=KIND,
                 specs=specs,
                 existing=Alert.objects.all(),
                 resolution=RESOLUTION,
                 now=now,
             )
-        )
+        result.add(counts)
     return result.finish()

@@ -12,8 +12,10 @@ from __future__ import annotations
 import heapq
 import random
 import time
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -34,7 +36,7 @@ from registry.models import (
     Registration,
 )
 from registry.selectors.similar import fold_lookalikes
-from registry.services.bulk import analyze_tables, bulk_insert
+from registry.services.bulk import analyze_tables, copy_rows, indexes_deferred, reserve_ids
 from registry.services.ledger import ledger_lock
 from registry.services.organizations import organization_ensure
 
@@ -89,9 +91,62 @@ def _months_until(start: datetime, moment: datetime) -> int:
     return months
 
 
-def _insert(model, rows: list[dict[str, Any]]) -> list[int]:
-    """Bulk rows into a table (COPY on PostgreSQL) and return their ids in row order."""
-    return [obj.pk for obj in bulk_insert(model, [model(**row) for row in rows])]
+# The columns seeding writes, in the order of its rows (the rest take their defaults).
+_REGISTRATION_COLUMNS = [
+    "id",
+    "number",
+    "secured_party_id",
+    "grantor_name",
+    "grantor_id_type",
+    "grantor_id_number",
+    "registered_at",
+    "expires_at",
+    "status",
+    "discharged_at",
+    "secured_amount",
+    "currency",
+    "loan_reference",
+    "description",
+    "updated_at",
+]
+_ITEM_COLUMNS = [
+    "id",
+    "registration_id",
+    "kind",
+    "attributes",
+    "external_registration",
+    "effective_at",
+    "effective_sequence",
+    "removed_at",
+]
+_KEY_COLUMNS = [
+    "id",
+    "scheme",
+    "value",
+    "folded",
+    "item_id",
+    "registration_id",
+    "effective_at",
+    "effective_sequence",
+    "expires_at",
+    "released_at",
+]
+_EVENT_COLUMNS = [
+    "id",
+    "sequence",
+    "registration_id",
+    "event",
+    "actor",
+    "occurred_at",
+    "payload",
+    "prev_hash",
+    "hash",
+]
+
+
+def _numbered(model, rows: list[tuple]) -> list[tuple]:
+    """``rows`` with a new primary key of ``model`` in front of each."""
+    return [(pk, *row) for pk, row in zip(reserve_ids(model, len(rows)), rows, strict=True)]
 
 
 class _Generator:
@@ -181,11 +236,18 @@ class Command(BaseCommand):
         if not (options["registrations"] or options["keys"]):
             raise CommandError("Give --registrations N or --keys K.")
         started = time.monotonic()
+        tables = (Registration, CollateralItem, IdentityKeyEntry, LedgerEvent)
         with transaction.atomic():
-            counts = self._seed(**options)
+            # Into an empty or small registry the indexes are built once after the load;
+            # into a large one, kept (rebuilding them would cost more than the load). Either
+            # way the tables are locked until the seed commits: seeding is an offline job.
+            planned = options["registrations"] or options["keys"] // 3
+            small = Registration.objects.count() <= planned
+            with indexes_deferred(*tables) if small else nullcontext():
+                counts = self._seed(**options)
         # A bulk load leaves the planner without statistics (autovacuum comes later): without
         # them the conflict check picks the wrong index and reads 1,000 times more rows.
-        analyze_tables(Registration, CollateralItem, IdentityKeyEntry, LedgerEvent)
+        analyze_tables(*tables)
         counts["seconds"] = round(time.monotonic() - started, 1)
         if options["verbosity"]:
             self.stdout.write(
@@ -309,71 +371,80 @@ class Command(BaseCommand):
         return events
 
     def _write(self, batch: list[dict], final: bool) -> None:
+        """One batch: ids reserved first, then plain rows streamed (COPY), parents first."""
         events = self._order(batch, final)
-        registration_ids = _insert(
+        for plan, pk in zip(batch, reserve_ids(Registration, len(batch)), strict=True):
+            plan["id"] = pk
+        copy_rows(
             Registration,
+            _REGISTRATION_COLUMNS,
             [
-                {
-                    "number": plan["number"],
-                    "secured_party_id": plan["party"].pk,
-                    "grantor_name": plan["grantor"][0],
-                    "grantor_id_type": "uscc",
-                    "grantor_id_number": plan["grantor"][1],
-                    "registered_at": plan["registered_at"],
-                    "expires_at": plan["expires_at"],
-                    "status": RegistrationStatus.DISCHARGED
+                (
+                    plan["id"],
+                    plan["number"],
+                    plan["party"].pk,
+                    plan["grantor"][0],
+                    "uscc",
+                    plan["grantor"][1],
+                    plan["registered_at"],
+                    plan["expires_at"],
+                    RegistrationStatus.DISCHARGED
                     if plan["discharged_at"]
                     else RegistrationStatus.ACTIVE,
-                    "discharged_at": plan["discharged_at"],
-                    "secured_amount": plan["amount"],
-                    "currency": "CNY",
-                    "loan_reference": f"SEED-{plan['number']}",
-                    "description": "Synthetic registration",
-                    "updated_at": plan["discharged_at"] or plan["registered_at"],
-                }
+                    plan["discharged_at"],
+                    plan["amount"],
+                    "CNY",
+                    f"SEED-{plan['number']}",
+                    "Synthetic registration",
+                    plan["discharged_at"] or plan["registered_at"],
+                )
                 for plan in batch
             ],
         )
-        items = []
-        for plan, pk in zip(batch, registration_ids, strict=True):
-            plan["id"] = pk
-            items.extend((plan, item) for item in plan["items"])
-        item_ids = _insert(
-            CollateralItem,
-            [
-                {
-                    "registration_id": plan["id"],
-                    "kind": kind,
-                    "attributes": attributes,
-                    "external_registration": None,
-                    "effective_at": plan["registered_at"],
-                    "effective_sequence": plan["sequence"],
-                    "removed_at": None,
-                }
-                for plan, (kind, attributes, _keys, _holders) in items
-            ],
-        )
-        key_rows = []
-        for (plan, (_kind, _attributes, item_keys, _holders)), item_id in zip(
-            items, item_ids, strict=True
+        items = [(plan, item) for plan in batch for item in plan["items"]]
+        item_rows, key_rows = [], []
+        for (plan, (kind, attributes, item_keys, _holders)), item_id in zip(
+            items, reserve_ids(CollateralItem, len(items)), strict=True
         ):
             plan.setdefault("item_ids", []).append(item_id)
+            item_rows.append(
+                (
+                    item_id,
+                    plan["id"],
+                    kind,
+                    attributes,
+                    None,
+                    plan["registered_at"],
+                    plan["sequence"],
+                    None,
+                )
+            )
             key_rows.extend(
-                {
-                    "scheme": key.scheme,
-                    "value": key.value,
-                    "folded": fold_lookalikes(key.value),
-                    "item_id": item_id,
-                    "registration_id": plan["id"],
-                    "effective_at": plan["registered_at"],
-                    "effective_sequence": plan["sequence"],
-                    "expires_at": plan["expires_at"],
-                    "released_at": plan["discharged_at"],
-                }
+                (
+                    key.scheme,
+                    key.value,
+                    fold_lookalikes(key.value),
+                    item_id,
+                    plan["id"],
+                    plan["registered_at"],
+                    plan["sequence"],
+                    plan["expires_at"],
+                    plan["discharged_at"],
+                )
                 for key in item_keys
             )
-        _insert(IdentityKeyEntry, key_rows)
-        bulk_insert(LedgerEvent, [self._event(e, p) for e, p in events])
+        copy_rows(CollateralItem, _ITEM_COLUMNS, item_rows)
+        copy_rows(
+            IdentityKeyEntry,
+            _KEY_COLUMNS,
+            _numbered(IdentityKeyEntry, key_rows),
+        )
+        event_rows = [self._event(e, p) for e, p in events]
+        copy_rows(
+            LedgerEvent,
+            _EVENT_COLUMNS,
+            _numbered(LedgerEvent, event_rows),
+        )
 
     def _conflicts(self, plan: dict) -> list[dict]:
         """Prior live pledges of the same items, as the service records them."""
@@ -394,7 +465,7 @@ class Command(BaseCommand):
             holders.append(plan)
         return list(conflicts.values())
 
-    def _event(self, event: str, plan: dict) -> LedgerEvent:
+    def _event(self, event: str, plan: dict) -> tuple:
         if event == "registered":
             occurred_at = plan["registered_at"]
             payload: dict[str, Any] = {
@@ -429,15 +500,28 @@ class Command(BaseCommand):
             occurred_at, payload = plan["discharged_at"], {}
         occurred_at = occurred_at.astimezone(UTC)
         self.chain["sequence"] += 1
-        row = LedgerEvent(
-            registration_id=plan["id"],
+        event_type = LedgerEventType.REGISTERED if event == "registered" else event
+        # the ledger's own recipe (LedgerEvent.canonical_content and compute_hash), applied
+        # to a plain row: a model instance per event would cost more than the hashing
+        row = SimpleNamespace(
             sequence=self.chain["sequence"],
-            event=LedgerEventType.REGISTERED if event == "registered" else event,
+            event=str(event_type),
             actor="seed_registry",
             occurred_at=occurred_at,
             payload=payload,
-            prev_hash=self.chain["hash"],
         )
-        row.hash = LedgerEvent.compute_hash(row.prev_hash, row.canonical_content(plan["number"]))
-        self.chain["hash"], self.chain["time"] = row.hash, occurred_at
-        return row
+        digest = LedgerEvent.compute_hash(
+            self.chain["hash"], LedgerEvent.canonical_content(row, plan["number"])
+        )
+        values = (
+            row.sequence,
+            plan["id"],
+            row.event,
+            row.actor,
+            occurred_at,
+            payload,
+            self.chain["hash"],
+            digest,
+        )
+        self.chain["hash"], self.chain["time"] = digest, occurred_at
+        return values
