@@ -39,6 +39,9 @@ def subscribe(event: str, task_name: str) -> None:
 def queue(task_name: str, **kwargs) -> None:
     """Queue the Celery task named ``task_name`` now (callers queue after commit)."""
     task = current_app.tasks.get(task_name)
+    if task is None:  # the apps' tasks modules are imported lazily; import them once
+        current_app.loader.import_default_modules()
+        task = current_app.tasks.get(task_name)
     if task is not None:
         task.apply_async(kwargs=kwargs)  # honours eager mode in tests and tools
     else:
