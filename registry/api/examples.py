@@ -30,6 +30,8 @@ SEARCH_RESPONSE_EXAMPLE = OpenApiExample(
     "A receipt number as printed, found under its issuer, and a look-alike",
     value={
         "count": 2,
+        "next": None,
+        "previous": None,
         "as_of": None,
         "results": [
             {
