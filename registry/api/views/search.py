@@ -180,12 +180,7 @@ class SearchView(ReplicaReadsMixin, APIView):
     @extend_schema(
         summary="Search registrations",
         parameters=SEARCH_PARAMETERS,
-        responses={
-            200: SearchResultSerializer(many=True),
-            400: OpenApiTypes.OBJECT,
-            404: OpenApiTypes.OBJECT,
-            429: OpenApiTypes.OBJECT,
-        },
+        responses=SearchResultSerializer(many=True),
         examples=[SEARCH_RESPONSE_EXAMPLE],
     )
     def get(self, request):
