@@ -16,7 +16,7 @@ from collateral.kinds.base import all_kinds, kind_choices
 from collateral.resolution import scheme_choices, schemes_description
 from collateral.serializers import StrictSerializer
 from registry.actors import actor_from_request
-from registry.api.examples import PRIORITY_EXAMPLE, SEARCH_RESPONSE_EXAMPLE
+from registry.api.examples import PRIORITY_EXAMPLE, SEARCH_RESPONSE_EXAMPLES
 from registry.api.fields import BoundedDateTimeField
 from registry.api.serializers.registrations import SearchResultSerializer, SecuredPartySerializer
 from registry.choices import SearchPurpose
@@ -118,6 +118,7 @@ class SearchPagination(PageNumberPagination):
             "type": "string",
             "format": "date-time",
             "nullable": True,
+            "example": None,
         }
         paginated["required"] = ["count", "next", "previous", "results", "as_of"]
         return paginated
@@ -181,7 +182,7 @@ class SearchView(ReplicaReadsMixin, APIView):
         summary="Search registrations",
         parameters=SEARCH_PARAMETERS,
         responses=SearchResultSerializer(many=True),
-        examples=[SEARCH_RESPONSE_EXAMPLE],
+        examples=SEARCH_RESPONSE_EXAMPLES,
     )
     def get(self, request):
         params = SearchParamsSerializer.from_query_params(request.query_params)
