@@ -14,6 +14,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registry.choices import AuditAction, RulingOutcome
@@ -28,6 +29,7 @@ from registry.models import (
     Registration,
     RegistrationCertificate,
     SearchCertificate,
+    SearchEnumerationAlert,
     SearchLog,
     TransferOffer,
     User,
@@ -212,8 +214,51 @@ class RegistrationCertificateAdmin(ReadOnlyAdmin):
 
 @admin.register(SearchLog)
 class SearchLogAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "organization", "actor", "query", "purpose", "result_count"]
-    list_filter = ["organization", "purpose"]
+    list_display = [
+        "created_at",
+        "organization",
+        "actor",
+        "criterion",
+        "query",
+        "purpose",
+        "result_count",
+    ]
+    list_filter = ["organization", "criterion", "purpose"]
+
+
+@admin.register(SearchEnumerationAlert)
+class SearchEnumerationAlertAdmin(OperatorOnlyAdmin):
+    """Resident-ID searches that look like enumeration, for the platform operator."""
+
+    list_display = [
+        "last_seen_at",
+        "organization",
+        "signal",
+        "subject_key",
+        "search_count",
+        "actors",
+        "acknowledged_at",
+        "resolved_at",
+    ]
+    list_filter = ["signal", "organization"]
+    readonly_fields = [f.name for f in SearchEnumerationAlert._meta.fields]
+    actions = ["acknowledge", "resolve"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Acknowledge the selected alerts"))
+    def acknowledge(self, request, queryset):
+        queryset.filter(acknowledged_at__isnull=True).update(
+            acknowledged_at=timezone.now(), acknowledged_by=f"user:{request.user.get_username()}"
+        )
+
+    @admin.action(description=_("Resolve the selected alerts"))
+    def resolve(self, request, queryset):
+        queryset.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())
 
 
 class RulingForm(forms.Form):

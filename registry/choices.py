@@ -85,6 +85,22 @@ class AuditAction(models.TextChoices):
     ALERT_SETTINGS_CHANGED = "alert_settings.changed", _("Alert settings changed")
 
 
+class SearchCriterion(models.TextChoices):
+    """What a search looked by (one per search), stored so searches can be counted by it."""
+
+    IDENTIFIER = "identifier", _("Collateral identifier")
+    GRANTOR_ID = "grantor_id", _("Grantor ID")
+    GRANTOR_NAME = "grantor_name", _("Grantor name")
+    REGISTRATION_NUMBER = "registration_number", _("Registration number")
+
+
+class EnumerationSignal(models.TextChoices):
+    """Why a run of resident-ID searches looks like someone recovering masked IDs."""
+
+    MISSES = "misses", _("Many resident-ID searches that found nothing")
+    SHARED_PATTERN = "shared_pattern", _("Many resident IDs sharing one masked pattern")
+
+
 class SearchPurpose(models.TextChoices):
     """Why a search was made (查询原因), as the unified registry asks its searchers."""
 

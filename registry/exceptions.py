@@ -67,3 +67,28 @@ class TooManyAttempts(RegistryError):
     status_code = 429
     default_code = "too_many_attempts"
     default_message = _("Too many attempts; try again later.")
+
+
+class TooManyResults(RegistryError):
+    """A search certificate must list every result; this search has more than it may hold."""
+
+    status_code = 422
+    default_code = "too_many_results"
+    default_message = _("This search has too many results for a certificate; narrow it.")
+
+
+class GrantorIdQuotaExceeded(RegistryError):
+    """Too many grantor-ID searches of resident IDs in the window (enumeration defence).
+
+    ``retry_after`` is the number of seconds until the oldest counted search leaves it."""
+
+    status_code = 429
+    default_code = "grantor_id_quota"
+    default_message = _(
+        "Too many searches by resident ID in a short time; try again later or search by "
+        "another criterion."
+    )
+
+    def __init__(self, message=None, *, retry_after: int, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = max(1, int(retry_after))

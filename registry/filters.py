@@ -17,6 +17,16 @@ from registry.models import CollateralItem, Registration
 MAX_UTC_OFFSET = timedelta(hours=14)
 
 
+def moment_out_of_range(moment) -> str | None:
+    """``"offset"`` or ``"range"`` when a parsed time is not a real, storable one, else None."""
+    offset = moment.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        return "offset"
+    if not 2 <= moment.year <= 9998:  # beyond what can be stored in UTC
+        return "range"
+    return None
+
+
 class BoundedIsoDateTimeField(IsoDateTimeField):
     """An ISO 8601 time with a real offset (at most ±14:00), within years 2 to 9998.
 
@@ -33,11 +43,9 @@ class BoundedIsoDateTimeField(IsoDateTimeField):
         moment = super().to_python(value)
         if moment is None:
             return None
-        offset = moment.utcoffset()
-        if offset is not None and abs(offset) > MAX_UTC_OFFSET:
-            raise forms.ValidationError(self.error_messages["offset"], code="offset")
-        if not 2 <= moment.year <= 9998:  # beyond what can be stored in UTC
-            raise forms.ValidationError(self.error_messages["range"], code="range")
+        problem = moment_out_of_range(moment)
+        if problem:
+            raise forms.ValidationError(self.error_messages[problem], code=problem)
         return moment
 
 

@@ -323,6 +323,24 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # Ed25519 key that signs search certificates (PEM, PKCS#8). Generated under var/ for development.
 SEARCH_CERTIFICATE_SIGNING_KEY = env.str("SEARCH_CERTIFICATE_SIGNING_KEY", default="")
+# A search certificate lists every result; above this many it is refused (422), not cut.
+SEARCH_CERTIFICATE_MAX_RESULTS = env.int("SEARCH_CERTIFICATE_MAX_RESULTS", default=2000)
+
+# Grantor-ID searches of resident IDs (docs/reliability.md, finding 3): counted in the
+# database (the search log), so a Redis outage lifts nothing. (searches, window in seconds)
+RESIDENT_ID_SEARCH_QUOTA_PER_ACTOR = (
+    env.int("RESIDENT_ID_SEARCH_QUOTA_PER_ACTOR", default=60),
+    3600,
+)
+RESIDENT_ID_SEARCH_QUOTA_PER_ORGANIZATION = (
+    env.int("RESIDENT_ID_SEARCH_QUOTA_PER_ORGANIZATION", default=300),
+    86400,
+)
+# Enumeration alarms, per organization within the window: resident-ID searches that found
+# nothing, and distinct resident IDs searched that share one region code and last 4.
+ENUMERATION_WINDOW_SECONDS = 86400
+ENUMERATION_MAX_MISSES = env.int("ENUMERATION_MAX_MISSES", default=20)
+ENUMERATION_MAX_SHARED_PATTERN = env.int("ENUMERATION_MAX_SHARED_PATTERN", default=5)
 
 LOGGING = {
     "version": 1,

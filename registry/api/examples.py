@@ -26,10 +26,12 @@ _NOTICE = {
     "events": [{"sequence": 12, "event": "registered", "occurred_at": "2026-03-02T10:15:00+08:00"}],
 }
 
-SEARCH_RESPONSE_EXAMPLE = OpenApiExample(
+_SEARCH_PAGE = OpenApiExample(
     "A receipt number as printed, found under its issuer, and a look-alike",
     value={
         "count": 2,
+        "next": None,
+        "previous": None,
         "as_of": None,
         "results": [
             {
@@ -71,6 +73,19 @@ SEARCH_RESPONSE_EXAMPLE = OpenApiExample(
     },
     response_only=True,
 )
+# One result each: the schema generator puts it in a page (count, next, previous, as_of).
+SEARCH_RESPONSE_EXAMPLES = [
+    OpenApiExample(
+        "A receipt number as printed, found under its issuer",
+        value=_SEARCH_PAGE.value["results"][0],
+        response_only=True,
+    ),
+    OpenApiExample(
+        "A look-alike of it, altered by one character",
+        value=_SEARCH_PAGE.value["results"][1],
+        response_only=True,
+    ),
+]
 
 PRIORITY_EXAMPLE = OpenApiExample(
     "A forest unit number, recognised by its form",

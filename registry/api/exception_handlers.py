@@ -32,7 +32,10 @@ def exception_handler(exc, context):
         return Response(body, status=exc.status_code)
     if isinstance(exc, RegistryError):
         body = {"detail": str(exc.message), "code": exc.code, **exc.extra}
-        return Response(body, status=exc.status_code)
+        response = Response(body, status=exc.status_code)
+        if getattr(exc, "retry_after", None):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, DjangoValidationError):
         exc = drf_exceptions.ValidationError(as_serializer_error(exc))
     if isinstance(exc, DatabaseUnavailable):

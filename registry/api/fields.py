@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from registry.filters import BoundedIsoDateTimeField, moment_out_of_range
+
 # Serializes stored times (UTC) with their offset, as every response does.
 TIMESTAMP = serializers.DateTimeField()
 
@@ -19,3 +21,16 @@ def currency_field(**kwargs) -> serializers.RegexField:
 def money_field(**kwargs) -> serializers.DecimalField:
     """An amount of money as stored: 20 digits, 2 decimals, a decimal string in JSON."""
     return serializers.DecimalField(max_digits=20, decimal_places=2, **kwargs)
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A time in a request with a real UTC offset (±14:00) and a storable year (2–9998)."""
+
+    default_error_messages = BoundedIsoDateTimeField.default_error_messages
+
+    def enforce_timezone(self, value):
+        # checked as given, before it is converted to the current time zone
+        problem = moment_out_of_range(value)
+        if problem:
+            self.fail(problem)
+        return super().enforce_timezone(value)

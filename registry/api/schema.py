@@ -68,8 +68,10 @@ DESCRIPTIONS = {
     "409": "Expired or discharged (`invalid_state`), or `conflict` with `conflicts`.",
     "413": "The body is larger than the limit (`request_too_large`); it was not read.",
     "415": "The body is not JSON (`unsupported_media_type`).",
-    "422": "The Idempotency-Key was used with another body (`idempotency_key_reused`).",
-    "429": "Rate limit reached (`throttled`); see Retry-After.",
+    "422": "The Idempotency-Key was used with another body (`idempotency_key_reused`), or a "
+    "search certificate would list more results than it may (`too_many_results`).",
+    "429": "Rate limit reached (`throttled`), or the quota of grantor-ID searches of resident "
+    "IDs (`grantor_id_quota`); see Retry-After.",
     "503": "The database is briefly unavailable (`unavailable`); retry after Retry-After.",
 }
 WRITES = {"post", "put", "patch", "delete"}
@@ -87,6 +89,10 @@ def _codes(path: str, method: str, operation: dict[str, Any]) -> set[str]:
         codes.add("404")
     if any(p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in parameters):
         codes.add("422")
+    if path == "/api/v1/search/":
+        codes.add("404")  # a page past the end
+    if method == "post" and path == "/api/v1/search-certificates/":
+        codes.add("422")  # too many results for a certificate
     if method in WRITES and path.startswith("/api/v1/registrations/{"):
         codes.add("409")
     if method == "post" and path == "/api/v1/registrations/":

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -68,23 +71,35 @@ def _hit_row(hit, organization_id: int) -> dict:
     }
 
 
+SEARCH_PAGE_SIZE = 50
+
+
 def search_view(request):
+    """The search page: every match counted, shown a page at a time (``?page=``)."""
     actor = console_actor(request)
     form = SearchForm(request.GET or None)
-    rows, query = None, None
+    rows, query, page = None, None, None
     if form.is_bound and form.is_valid():
         query = build_query(form)
         if query.grantor_name and len(query.grantor_name) < 2:
             form.add_error("q", _("Give at least 2 characters."))
         else:
-            hits = search_perform(actor=actor, query=query)
-            rows = [_hit_row(hit, actor.organization.pk) for hit in hits]
+            try:
+                results = search_perform(actor=actor, query=query)
+            except RegistryError as exc:  # a resident-ID quota: the reason, not a 500
+                form.add_error("q", str(exc.message))
+            else:
+                page = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+                rows = [_hit_row(hit, actor.organization.pk) for hit in page.object_list]
+    others = request.GET.copy()
+    others.pop("page", None)
     context = {
         **console_site.each_context(request),
         "title": _("Search before lending"),
         "form": form,
         "rows": rows,
-        "query_params": request.GET.urlencode(),
+        "page": page,
+        "query_params": others.urlencode(),
     }
     return TemplateResponse(request, "console/search.html", context)
 
@@ -95,7 +110,12 @@ def certificate_issue_view(request):
     form = SearchForm(request.POST or None)
     if request.method != "POST" or not form.is_valid():
         return HttpResponseRedirect(reverse("console:registry_search"))
-    certificate = search_certificate_issue(actor=actor, query=build_query(form))
+    try:
+        certificate = search_certificate_issue(actor=actor, query=build_query(form))
+    except RegistryError as exc:  # too many results for a certificate, or a quota
+        messages.error(request, str(exc.message))
+        again = urlencode({k: v for k, v in form.cleaned_data.items() if v})
+        return HttpResponseRedirect(f"{reverse('console:registry_search')}?{again}")
     return HttpResponseRedirect(reverse("console:certificate", args=[certificate.number]))
 
 

@@ -7,6 +7,7 @@ from registry.models.search import (
     IdempotencyRecord,
     RegistrationCertificate,
     SearchCertificate,
+    SearchEnumerationAlert,
     SearchLog,
 )
 
@@ -24,6 +25,7 @@ __all__ = [
     "Registration",
     "RegistrationCertificate",
     "SearchCertificate",
+    "SearchEnumerationAlert",
     "SearchLog",
     "TransferOffer",
     "User",

@@ -4,7 +4,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from registry.choices import CertificateFormat, SearchPurpose
+from registry.choices import CertificateFormat, EnumerationSignal, SearchCriterion, SearchPurpose
 from registry.models.ledger import LedgerEvent
 from registry.models.organizations import Organization
 from registry.models.registrations import Registration
@@ -20,15 +20,66 @@ class SearchLog(models.Model):
         _("purpose"), max_length=20, choices=SearchPurpose.choices, blank=True
     )
     result_count = models.PositiveIntegerField(_("result count"))
+    criterion = models.CharField(
+        _("criterion"), max_length=24, choices=SearchCriterion.choices, blank=True
+    )
+    # For a grantor-ID search of a resident ID: its region code and last 4 characters, the
+    # pattern an older mask showed. Quotas count these rows; repeats of one pattern alarm.
+    resident_id_pattern = models.CharField(_("resident ID pattern"), max_length=10, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = _("search log entry")
         verbose_name_plural = _("search log")
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["organization", "created_at"],
+                condition=~models.Q(resident_id_pattern=""),
+                name="searchlog_resident_id_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.actor} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SearchEnumerationAlert(models.Model):
+    """Resident-ID searches of one organization that look like recovering masked IDs.
+
+    For the platform operator (and the organization's admins): one unresolved alert per
+    organization, signal and subject (the shared pattern, or ``misses``), which grows in
+    place as more such searches come (``search_count``, ``last_seen_at``), like the alerts
+    app's alerts. Raising it twice for the same searches changes nothing.
+    """
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), on_delete=models.PROTECT, related_name="+"
+    )
+    signal = models.CharField(_("signal"), max_length=20, choices=EnumerationSignal.choices)
+    subject_key = models.CharField(_("subject"), max_length=40)
+    actors = models.JSONField(_("searched by"), default=list)
+    search_count = models.PositiveIntegerField(_("searches in the window"))
+    first_seen_at = models.DateTimeField(_("first seen at"))
+    last_seen_at = models.DateTimeField(_("last seen at"))
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.CharField(_("acknowledged by"), max_length=100, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("search enumeration alert")
+        verbose_name_plural = _("search enumeration alerts")
+        ordering = ["-last_seen_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "signal", "subject_key"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="enumeration_alert_one_unresolved",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.signal} {self.subject_key}"
 
 
 class SearchCertificate(models.Model):

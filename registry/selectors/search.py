@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.postgres.search import TrigramWordDistance
-from django.db import connection
+from django.db import connections
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -33,7 +33,6 @@ from registry.selectors.priority import live_entries_q
 from registry.selectors.registrations import registrations_with_items
 from registry.selectors.similar import is_similar, similar_entries
 
-MAX_RESULTS = 200
 GRANTOR_NAME_MIN_SIMILARITY = 0.3
 
 
@@ -45,6 +44,58 @@ class SearchHit:
     match: str
     matched: list[IdentityKey] = field(default_factory=list)
     explanations: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class _Found:
+    """A hit before its registration is loaded: the order and the count need only ids."""
+
+    registration_id: int
+    match: str
+    matched: list[IdentityKey] = field(default_factory=list)
+    explanations: list[dict[str, Any]] = field(default_factory=list)
+
+
+class SearchResults:
+    """Every match of a search, in its final order; registrations load per slice.
+
+    Nothing is cut: ``len()`` is the total and any page can be read (``results[50:100]``),
+    so the API pages over it (a Django ``Paginator`` takes it as it takes a queryset) and a
+    certificate reads all of it. Only the registrations of the slice asked for are loaded.
+    """
+
+    def __init__(self, found: list[_Found], as_of: datetime | None) -> None:
+        self._found = found
+        self._as_of = as_of
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+    def count(self) -> int:
+        return len(self._found)
+
+    def count_of(self, match: str) -> int:
+        """How many results matched this way (``exact`` or ``similar``)."""
+        return sum(1 for f in self._found if f.match == match)
+
+    def _hits(self, found: list[_Found]) -> list[SearchHit]:
+        loaded = _load([f.registration_id for f in found], self._as_of)
+        return [
+            SearchHit(loaded[f.registration_id], f.match, f.matched, f.explanations)
+            for f in found
+            if f.registration_id in loaded
+        ]
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self._hits(self._found[index])
+        return self._hits([self._found[index]])[0]
+
+    def __iter__(self):
+        return iter(self._hits(self._found))
+
+    def __bool__(self) -> bool:
+        return bool(self._found)
 
 
 @dataclass(frozen=True)
@@ -100,7 +151,7 @@ def _exact_entries(query: SearchQuery, keys: list[LookupKey], now: datetime) -> 
         exact = exact.filter(item__removed_at__isnull=True)  # items current, any status
     else:
         exact = exact.filter(live_entries_q(now))
-    rows = list(exact.order_by("effective_at", "effective_sequence", "id")[: MAX_RESULTS * 4])
+    rows = list(exact.order_by("effective_at", "effective_sequence", "id"))
     if at is not None and not query.include_inactive:
         rows = live_at(rows, at)
     return rows
@@ -120,29 +171,25 @@ def _similar_entries(query: SearchQuery, keys: list[LookupKey], now: datetime) -
     return rows
 
 
-def _search_identifier(query: SearchQuery, now: datetime) -> list[SearchHit]:
+def _search_identifier(query: SearchQuery, now: datetime) -> list[_Found]:
     keys = identifier_resolve(identifier=query.identifier, kind=query.kind, scheme=query.scheme)
     exact_rows = _exact_entries(query, keys, now)
     similar_rows = _similar_entries(query, keys, now)
-    registrations = _load([e.registration_id for e in exact_rows + similar_rows], query.as_of)
-    ordered: dict[int, SearchHit] = {}
+    ordered: dict[int, _Found] = {}
     for rows, match in ((exact_rows, MatchType.EXACT), (similar_rows, MatchType.SIMILAR)):
         for entry in rows:
-            registration = registrations.get(entry.registration_id)
-            if registration is None:
-                continue
-            hit = ordered.get(entry.registration_id)
-            if hit is None:
-                hit = ordered[entry.registration_id] = SearchHit(registration, match)
-            if hit.match != match:
+            found = ordered.get(entry.registration_id)
+            if found is None:
+                found = ordered[entry.registration_id] = _Found(entry.registration_id, match)
+            if found.match != match:
                 continue
             stored = IdentityKey(entry.scheme, entry.value)
-            if stored not in hit.matched:
-                hit.matched.append(stored)
+            if stored not in found.matched:
+                found.matched.append(stored)
             key = matching_lookup(entry, keys) or _similar_key(entry, keys)
             if key is not None:
-                hit.explanations.append(explain_key_match(key, entry.value))
-    return list(ordered.values())[:MAX_RESULTS]
+                found.explanations.append(explain_key_match(key, entry.value))
+    return list(ordered.values())
 
 
 def _similar_key(entry: IdentityKeyEntry, keys: list[LookupKey]) -> LookupKey | None:
@@ -156,7 +203,7 @@ def _similar_key(entry: IdentityKeyEntry, keys: list[LookupKey]) -> LookupKey | 
     return None
 
 
-def _search_registration_number(query: SearchQuery, now: datetime) -> list[SearchHit]:
+def _search_registration_number(query: SearchQuery, now: datetime) -> list[_Found]:
     number = fold_identifier(query.registration_number)
     pk = Registration.objects.filter(number=number).values_list("pk", flat=True).first()
     registration = _load([pk], query.as_of).get(pk) if pk is not None else None
@@ -167,7 +214,7 @@ def _search_registration_number(query: SearchQuery, now: datetime) -> list[Searc
     explanation = explain_field_match(
         field="registration_number", query=number, stored=registration.number, how="exact"
     )
-    return [SearchHit(registration, MatchType.EXACT, explanations=[explanation])]
+    return [_Found(pk, MatchType.EXACT, explanations=[explanation])]
 
 
 def grantor_id_candidates(text: str) -> set[str]:
@@ -191,76 +238,69 @@ def _scoped(query: SearchQuery, now: datetime) -> tuple[QuerySet[Registration], 
     return (qs if query.include_inactive else qs.active(now)), None
 
 
-def _grantor_hit(registration: Registration, match: str, field_name: str, typed: str) -> SearchHit:
+def _grantor_found(registration: Registration, match: str, field_name: str, typed: str) -> _Found:
     if field_name == "grantor_name":
         stored = registration.grantor_name
     else:  # shown masked, as the notice shows it to other lenders
         stored = mask_id_number(registration.grantor_id_type, registration.grantor_id_number)
     how = "exact" if match == MatchType.EXACT else "similar_name"
-    return SearchHit(
-        registration,
+    return _Found(
+        registration.pk,
         match,
         explanations=[explain_field_match(field=field_name, query=typed, stored=stored, how=how)],
     )
 
 
-def _search_grantor_id(query: SearchQuery, now: datetime) -> list[SearchHit]:
+_GRANTOR_FIELDS = ("id", "grantor_name", "grantor_id_type", "grantor_id_number")
+
+
+def _search_grantor_id(query: SearchQuery, now: datetime) -> list[_Found]:
     qs, active_ids = _scoped(query, now)
     qs = qs.alias(id_upper=Upper("grantor_id_number")).filter(
         id_upper__in=grantor_id_candidates(query.grantor_id)
     )
     if active_ids is not None:
         qs = qs.filter(pk__in=active_ids)
-    ids = list(qs.order_by("registered_at", "id").values_list("id", flat=True)[:MAX_RESULTS])
-    loaded = _load(ids, query.as_of)
     typed = _normalize(query.grantor_id).upper()
-    return [_grantor_hit(loaded[pk], MatchType.EXACT, "grantor_id", typed) for pk in ids]
+    rows = qs.order_by("registered_at", "id").only(*_GRANTOR_FIELDS)
+    return [_grantor_found(r, MatchType.EXACT, "grantor_id", typed) for r in rows]
 
 
-def _search_grantor_name(query: SearchQuery, now: datetime) -> list[SearchHit]:
-    """Registrations of this grantor name first (oldest first), then look-alike names.
+def _similar_names(qs: QuerySet[Registration], name: str) -> list[Registration]:
+    """Registrations under a look-alike name, nearest first (then by priority), all of them.
 
-    On PostgreSQL the look-alikes are the nearest by trigram word distance (GiST index, KNN
-    order), so a name shared by thousands of registrations costs no sort of all of them; a
-    name inside a longer one ("绿谷农业" in "杭州绿谷农业有限公司") is near by word similarity.
+    On PostgreSQL the trigram word-similarity operator (``<%``, GiST index) finds every name
+    at least ``GRANTOR_NAME_MIN_SIMILARITY`` alike, so a name inside a longer one ("绿谷农业"
+    in "杭州绿谷农业有限公司") is found; the threshold is set on the connection that runs it.
     """
+    others = qs.exclude(grantor_name=name).only(*_GRANTOR_FIELDS)
+    if connections[others.db].vendor != "postgresql":
+        return list(others.filter(grantor_name__icontains=name).order_by("registered_at", "id"))
+    with connections[others.db].cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
+            [str(GRANTOR_NAME_MIN_SIMILARITY)],
+        )
+    return list(
+        others.filter(grantor_name__trigram_word_similar=name)
+        .annotate(distance=TrigramWordDistance(name, "grantor_name"))
+        .order_by("distance", "registered_at", "id")
+    )
+
+
+def _search_grantor_name(query: SearchQuery, now: datetime) -> list[_Found]:
+    """Registrations of this grantor name first (oldest first), then look-alike names."""
     name = _normalize(query.grantor_name)
     qs, active_ids = _scoped(query, now)
     if active_ids is not None:
         qs = qs.filter(pk__in=active_ids)
-    exact_ids = list(
-        qs.filter(grantor_name=name)
-        .order_by("registered_at", "id")
-        .values_list("id", flat=True)[:MAX_RESULTS]
-    )
-    room = MAX_RESULTS - len(exact_ids)
-    similar_ids: list[int] = []
-    if room and connection.vendor == "postgresql":
-        nearest = (
-            qs.exclude(grantor_name=name)
-            .annotate(distance=TrigramWordDistance(name, "grantor_name"))
-            .order_by("distance")
-            .values_list("id", "distance")[:room]
-        )
-        similar_ids = [
-            pk for pk, distance in nearest if distance <= 1 - GRANTOR_NAME_MIN_SIMILARITY
-        ]
-    elif room:
-        similar_ids = list(
-            qs.exclude(grantor_name=name)
-            .filter(grantor_name__icontains=name)
-            .order_by("registered_at", "id")
-            .values_list("id", flat=True)[:room]
-        )
-    loaded = _load(exact_ids + similar_ids, query.as_of)
-    return [_grantor_hit(loaded[pk], MatchType.EXACT, "grantor_name", name) for pk in exact_ids] + [
-        _grantor_hit(loaded[pk], MatchType.SIMILAR, "grantor_name", name) for pk in similar_ids
+    exact = qs.filter(grantor_name=name).order_by("registered_at", "id").only(*_GRANTOR_FIELDS)
+    return [_grantor_found(r, MatchType.EXACT, "grantor_name", name) for r in exact] + [
+        _grantor_found(r, MatchType.SIMILAR, "grantor_name", name) for r in _similar_names(qs, name)
     ]
 
 
-def search_registrations(query: SearchQuery, *, now: datetime | None = None) -> list[SearchHit]:
-    """Notices matching the query, exact matches first, each group best priority first."""
-    now = now or timezone.now()
+def _search_found(query: SearchQuery, now: datetime) -> list[_Found]:
     if query.registration_number:
         return _search_registration_number(query, now)
     if query.identifier:
@@ -270,6 +310,12 @@ def search_registrations(query: SearchQuery, *, now: datetime | None = None) -> 
     if query.grantor_name:
         return _search_grantor_name(query, now)
     return []
+
+
+def search_registrations(query: SearchQuery, *, now: datetime | None = None) -> SearchResults:
+    """Every notice matching the query, exact matches first, each group best priority first
+    (look-alike grantor names: nearest first). Nothing is cut; read it by slices."""
+    return SearchResults(_search_found(query, now or timezone.now()), query.as_of)
 
 
 def search_log_of(*, organization, purpose: str = "") -> QuerySet[SearchLog]:

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import rfc8785
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -23,7 +24,7 @@ from django.utils.translation import gettext as _
 from registry import signing
 from registry.actors import Actor
 from registry.choices import CertificateFormat, MatchType
-from registry.exceptions import InvalidInput, TooManyAttempts
+from registry.exceptions import InvalidInput, TooManyAttempts, TooManyResults
 from registry.models import (
     LedgerEvent,
     Registration,
@@ -34,7 +35,7 @@ from registry.models.ledger import canonical_json
 from registry.notices import notice_document, search_result_document, timestamp
 from registry.selectors.certificates import certificate_by_number, code_matches
 from registry.selectors.registrations import registrations_with_items
-from registry.selectors.search import SearchQuery
+from registry.selectors.search import SearchQuery, SearchResults
 from registry.services.ledger import counter_next
 from registry.services.search import search_perform
 
@@ -73,7 +74,24 @@ def _signing_fields() -> dict[str, str]:
     return {"algorithm": ALGORITHM, "key_id": signing.key_id()}
 
 
-def _selected_results(hits: list, selected: list[str] | None) -> list:
+def _refuse_above_limit(hits: SearchResults, selected: list[str] | None) -> None:
+    """A certificate lists every result it covers, or is not issued: past
+    ``SEARCH_CERTIFICATE_MAX_RESULTS`` the searcher is told to narrow the search."""
+    limit = settings.SEARCH_CERTIFICATE_MAX_RESULTS
+    listed = len(hits) if selected is None else hits.count_of(MatchType.EXACT) + len(set(selected))
+    if listed > limit:
+        raise TooManyResults(
+            _(
+                "This search found %(count)s registrations; a search certificate lists at "
+                "most %(limit)s. Narrow the search (an exact identifier, a kind or scheme, "
+                "without inactive registrations) and ask again."
+            )
+            % {"count": listed, "limit": limit},
+            extra={"count": listed, "max_results": limit},
+        )
+
+
+def _selected_results(hits: SearchResults, selected: list[str] | None) -> list:
     """Exact matches always; similar ones only as selected (all of them when not chosen)."""
     if selected is None:
         return hits
@@ -103,8 +121,11 @@ def search_certificate_issue(
 
     Two-step: ``selected`` names the similar results the searcher relies on; exact matches
     are always included. The notices are shown as to any lender (resident IDs masked).
+    Every result is listed; a search with more than ``SEARCH_CERTIFICATE_MAX_RESULTS`` is
+    refused (``TooManyResults``) and nothing is kept, nor a certificate number used.
     """
     hits = search_perform(actor=actor, query=query)
+    _refuse_above_limit(hits, selected)
     issued_at = timezone.now()
     number = _number("certificate", "SC", issued_at)
     code = verification_code_new()

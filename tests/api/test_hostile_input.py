@@ -194,3 +194,73 @@ def test_unmatched_api_paths_answer_json_404(client_a, path):
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
     assert response.json() == {"detail": "Not found.", "code": "not_found"}
+
+
+# --- the search request (issue 12, Build 1: strict search) -----------------------------------
+
+SEARCH = "/api/v1/search/"
+
+
+@pytest.fixture
+def nothing_logged():
+    from registry.models import SearchCertificate, SearchLog
+
+    yield
+    assert not SearchLog.objects.exists() and not SearchCertificate.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "text"),
+    [
+        ({"identifier": ""}, "identifier", "blank"),
+        ({"grantor_id": ""}, "grantor_id", "blank"),
+        ({"grantor_name": "张三", "kind": ""}, "kind", ""),
+        ({"identifier": "ZL2017", "identifer": "x"}, "identifer", "did you mean identifier"),
+        ({"identifier": "ZL2017", "secured_amt": "1"}, "secured_amt", "Unknown field"),
+        ({"identifier": "ZL2017", "as_of": "2026-06-01T00:00:00+16:00"}, "as_of", "UTC offset"),
+        ({"identifier": "ZL2017", "as_of": "0001-01-01T00:00:00+14:00"}, "as_of", "years"),
+        ({"identifier": "ZL2017", "as_of": "9999-12-31T00:00:00Z"}, "as_of", ""),
+        ({"identifier": "ZL2017", "as_of": "yesterday"}, "as_of", ""),
+        ({"identifier": "ZL2017", "page_size": "0"}, "page_size", ""),
+        ({"identifier": "ZL2017", "page": "x"}, "page", ""),
+    ],
+)
+def test_search_parameters_are_strict(client_a, unchanged, nothing_logged, params, field, text):
+    response = client_a.get(SEARCH, params)
+    assert response.status_code == 400, response.json()
+    body = response.json()
+    assert field in body, body
+    assert text.lower() in " ".join(body[field]).lower()
+
+
+def test_a_repeated_search_parameter_is_refused(client_a, unchanged, nothing_logged):
+    response = client_a.get(f"{SEARCH}?identifier=ZL1&identifier=ZL2")
+    assert response.status_code == 400 and "identifier" in response.json()
+
+
+def test_a_certificate_body_is_as_strict(client_a, unchanged, nothing_logged):
+    for body, field in [
+        ({"identifier": ""}, "identifier"),
+        ({"identifier": "ZL2017", "page": 2}, "page"),
+        ({"identifier": "ZL2017", "grantor": "x"}, "grantor"),
+        ({"grantor_id": "x", "as_of": "2026-06-01T00:00:00+16:00"}, "as_of"),
+    ]:
+        response = client_a.post("/api/v1/search-certificates/", body, format="json")
+        assert response.status_code == 400 and field in response.json(), (body, response.json())
+
+
+def test_strict_search_still_takes_every_documented_parameter(client_a):
+    response = client_a.get(
+        SEARCH,
+        {
+            "identifier": "201710601862.3",
+            "kind": "ip",
+            "include_inactive": "true",
+            "as_of": "2026-01-01T00:00:00+08:00",
+            "purpose": "pre_lending",
+            "page": "1",
+            "page_size": "10",
+            "format": "json",
+        },
+    )
+    assert response.status_code == 200, response.json()

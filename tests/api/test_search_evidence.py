@@ -106,6 +106,8 @@ def test_search_by_registration_number(client_a, client_b):
     assert body["results"][0]["match_details"][0]["field"] == "registration_number"
     assert client_b.get("/api/v1/search/", {"registration_number": "2020-99999999"}).json() == {
         "count": 0,
+        "next": None,
+        "previous": None,
         "as_of": None,
         "results": [],
     }

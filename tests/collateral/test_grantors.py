@@ -114,9 +114,10 @@ def test_unknown_id_type():
 # --- masking ---------------------------------------------------------------------------------
 
 
-def test_resident_id_is_masked_to_first_six_and_last_four():
-    assert mask_id_number("resident_id", RESIDENT_ID) == "110101********4514"
-    assert mask_id_number("resident_id", RESIDENT_ID_X) == "110105********002X"
+def test_resident_id_is_masked_to_province_and_check_character():
+    # issue 12 finding 3: 6 + 4 shown left only the birth date to guess (~3,700 candidates)
+    assert mask_id_number("resident_id", RESIDENT_ID) == "11" + "*" * 15 + "4"
+    assert mask_id_number("resident_id", RESIDENT_ID_X) == "11" + "*" * 15 + "X"
 
 
 def test_other_ids_are_not_masked():

@@ -8,13 +8,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from collateral.kinds.base import all_kinds, kind_choices
 from collateral.resolution import scheme_choices, schemes_description
+from collateral.serializers import StrictSerializer
 from registry.actors import actor_from_request
-from registry.api.examples import PRIORITY_EXAMPLE, SEARCH_RESPONSE_EXAMPLE
+from registry.api.examples import PRIORITY_EXAMPLE, SEARCH_RESPONSE_EXAMPLES
+from registry.api.fields import BoundedDateTimeField
 from registry.api.serializers.registrations import SearchResultSerializer, SecuredPartySerializer
 from registry.choices import SearchPurpose
 from registry.models import SearchLog
@@ -27,11 +30,16 @@ from registry.services.search import (
 )
 
 
-class SearchQuerySerializer(serializers.Serializer):
+class SearchQuerySerializer(StrictSerializer):
     """One of ``identifier`` (optionally with ``kind`` or ``scheme``), ``grantor_id``,
-    ``grantor_name`` or ``registration_number``; optionally ``as_of`` and ``purpose``."""
+    ``grantor_name`` or ``registration_number``; optionally ``as_of`` and ``purpose``.
+
+    Strict, in the query string as in a certificate's body: an unknown or repeated parameter
+    is a 400 naming it, and an empty one (``?identifier=``) is "may not be blank", not absent.
+    """
 
     CRITERIA = ("identifier", "grantor_id", "grantor_name", "registration_number")
+    repeated_message = _("Give this parameter once.")
 
     identifier = serializers.CharField(required=False, max_length=200, trim_whitespace=True)
     kind = serializers.ChoiceField(choices=kind_choices(), required=False)
@@ -42,12 +50,21 @@ class SearchQuerySerializer(serializers.Serializer):
     grantor_name = serializers.CharField(required=False, max_length=200)
     registration_number = serializers.CharField(required=False, max_length=20)
     include_inactive = serializers.BooleanField(required=False, default=False)
-    as_of = serializers.DateTimeField(
+    as_of = BoundedDateTimeField(
         required=False, help_text=_("Answer as the registry stood at this moment.")
     )
     purpose = serializers.ChoiceField(
         choices=SearchPurpose.choices, required=False, help_text=_("Why you search (查询原因).")
     )
+
+    @classmethod
+    def from_query_params(cls, query_params, **kwargs):
+        """Read a query string as a plain dict, so that DRF's form rules (an empty value
+        counts as absent) do not apply; a repeated parameter is refused."""
+        repeated = [k for k in query_params if len(query_params.getlist(k)) > 1]
+        if repeated:
+            raise serializers.ValidationError({k: [cls.repeated_message] for k in repeated})
+        return cls(data=query_params.dict(), **kwargs)
 
     def validate_as_of(self, value):
         if value > timezone.now():
@@ -76,7 +93,45 @@ class SearchQuerySerializer(serializers.Serializer):
         return attrs
 
     def to_query(self) -> SearchQuery:
-        return SearchQuery(**self.validated_data)
+        fields = SearchQuery.__dataclass_fields__
+        return SearchQuery(**{k: v for k, v in self.validated_data.items() if k in fields})
+
+
+class SearchPagination(PageNumberPagination):
+    """Pages of search results, as every list pages (``page``, ``page_size``), with the
+    total in ``count`` and the moment searched in ``as_of``."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+    def get_paginated_response(self, data, *, as_of=None):
+        response = super().get_paginated_response(data)
+        response.data["as_of"] = as_of
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["count"]["description"] = str(
+            _("How many notices match in all (every page), not the length of this page.")
+        )
+        paginated["properties"]["as_of"] = {
+            "type": "string",
+            "format": "date-time",
+            "nullable": True,
+            "example": None,
+        }
+        paginated["required"] = ["count", "next", "previous", "results", "as_of"]
+        return paginated
+
+
+class SearchParamsSerializer(SearchQuerySerializer):
+    """``GET search/``: the query and which page of its results."""
+
+    page = serializers.IntegerField(required=False, min_value=1)
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=SearchPagination.max_page_size
+    )
+    format = serializers.ChoiceField(choices=["json", "api"], required=False)
 
 
 SEARCH_PARAMETERS = [
@@ -99,6 +154,12 @@ SEARCH_PARAMETERS = [
         description=_("The registry as it stood at this moment (ledger and index times)."),
     ),
     OpenApiParameter("purpose", OpenApiTypes.STR, enum=SearchPurpose.values),
+    OpenApiParameter("page", OpenApiTypes.INT, description=_("Page number, from 1.")),
+    OpenApiParameter(
+        "page_size",
+        OpenApiTypes.INT,
+        description=_("Results per page: 50 unless given, at most 200."),
+    ),
 ]
 
 
@@ -109,34 +170,29 @@ def _context(request, query: SearchQuery | None = None) -> dict:
 
 
 class SearchView(ReplicaReadsMixin, APIView):
-    """Search the public notices, best priority first; look-alike identifiers as ``similar``."""
+    """Search the public notices, best priority first; look-alike identifiers as ``similar``.
+
+    Every match is counted in ``count`` and reachable page by page; the order is fixed
+    (exact matches first, then similar ones, each by priority), so pages are stable.
+    """
+
+    pagination_class = SearchPagination
 
     @extend_schema(
         summary="Search registrations",
         parameters=SEARCH_PARAMETERS,
-        responses=inline_serializer(
-            "SearchResponse",
-            {
-                "count": serializers.IntegerField(),
-                "as_of": serializers.DateTimeField(allow_null=True),
-                "results": SearchResultSerializer(many=True),
-            },
-        ),
-        examples=[SEARCH_RESPONSE_EXAMPLE],
+        responses=SearchResultSerializer(many=True),
+        examples=SEARCH_RESPONSE_EXAMPLES,
     )
     def get(self, request):
-        params = SearchQuerySerializer(data=request.query_params)
+        params = SearchParamsSerializer.from_query_params(request.query_params)
         params.is_valid(raise_exception=True)
         query = params.to_query()
-        hits = search_perform(actor=actor_from_request(request), query=query)
-        results = SearchResultSerializer(hits, many=True, context=_context(request, query)).data
-        return Response(
-            {
-                "count": len(results),
-                "as_of": timestamp(query.as_of),
-                "results": results,
-            }
-        )
+        results = search_perform(actor=actor_from_request(request), query=query)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(results, request, view=self)
+        data = SearchResultSerializer(page, many=True, context=_context(request, query)).data
+        return paginator.get_paginated_response(data, as_of=timestamp(query.as_of))
 
 
 class PriorityEntrySerializer(serializers.Serializer):
@@ -150,7 +206,7 @@ class PriorityQuerySerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=kind_choices())
     identifier = serializers.CharField(max_length=200)
     scheme = serializers.ChoiceField(choices=scheme_choices(), required=False)
-    as_of = serializers.DateTimeField(required=False)
+    as_of = BoundedDateTimeField(required=False)
 
     def validate_as_of(self, value):
         if value > timezone.now():
