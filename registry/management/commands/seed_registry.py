@@ -31,10 +31,12 @@ from registry.models import (
     Counter,
     IdentityKeyEntry,
     LedgerEvent,
+    LookalikeVariant,
     Registration,
 )
 from registry.selectors.similar import fold_lookalikes
 from registry.services.bulk import analyze_tables, bulk_insert
+from registry.services.identity_keys import lookalike_index_add
 from registry.services.ledger import ledger_lock
 from registry.services.organizations import organization_ensure
 
@@ -185,7 +187,9 @@ class Command(BaseCommand):
             counts = self._seed(**options)
         # A bulk load leaves the planner without statistics (autovacuum comes later): without
         # them the conflict check picks the wrong index and reads 1,000 times more rows.
-        analyze_tables(Registration, CollateralItem, IdentityKeyEntry, LedgerEvent)
+        analyze_tables(
+            Registration, CollateralItem, IdentityKeyEntry, LookalikeVariant, LedgerEvent
+        )
         counts["seconds"] = round(time.monotonic() - started, 1)
         if options["verbosity"]:
             self.stdout.write(
@@ -373,6 +377,7 @@ class Command(BaseCommand):
                 for key in item_keys
             )
         _insert(IdentityKeyEntry, key_rows)
+        lookalike_index_add(keys=((row["scheme"], row["folded"]) for row in key_rows))
         bulk_insert(LedgerEvent, [self._event(e, p) for e, p in events])
 
     def _conflicts(self, plan: dict) -> list[dict]:
