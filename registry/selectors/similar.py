@@ -8,6 +8,7 @@ are shown to the searcher and never counted as duplicates.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 from django.db.models import Q
 
@@ -21,11 +22,14 @@ _FOLD = str.maketrans(
 )
 
 
+@lru_cache(maxsize=65536)
 def fold_lookalikes(value: str) -> str:
     """Fold characters that are easily confused or altered into one representative.
 
     The Unicode UTS #39 skeleton of the cleaned, upper-cased value (Cyrillic ``А`` reads as
     Latin ``A``, ``0`` as ``O``), then the registry's own folds of characters altered by hand.
+    A pure function of its text, so it is memoized: a search compares every candidate
+    with the searched keys, and the skeleton is the costly part of that.
     """
     return skeleton(normalize_text(value).upper()).upper().translate(_FOLD)
 
@@ -89,9 +93,9 @@ def similar_entries(keys: list[IdentityKey], *, live: Q | None = None) -> list[I
     ``live`` narrows the rows looked at (e.g. to live entries).
     """
     live = live if live is not None else Q()
+    folded_keys = [(key, fold_lookalikes(key.value)) for key in keys]
     hashes: set[int] = set()
-    for key in keys:
-        folded = fold_lookalikes(key.value)
+    for key, folded in folded_keys:
         if len(folded) <= MAX_SIMILAR_LENGTH:
             hashes |= lookalike_hashes(key.scheme, folded)
     schemes = {key.scheme for key in keys}
@@ -108,5 +112,10 @@ def similar_entries(keys: list[IdentityKey], *, live: Q | None = None) -> list[I
     return [
         entry
         for entry in found.values()
-        if any(is_similar(entry.value, k) for k in keys if k.scheme == entry.scheme)
+        if any(
+            key.scheme == entry.scheme
+            and key.value != entry.value
+            and within_one_edit(entry.folded, folded)
+            for key, folded in folded_keys
+        )
     ]

@@ -6,7 +6,8 @@ import importlib
 
 import pytest
 from django.apps import apps
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -129,3 +130,38 @@ def test_data_migration_indexes_keys_stored_before_the_index():
     migration = importlib.import_module("registry.migrations.0011_lookalike_deletion_index")
     migration.fill_lookalike_index(apps, None)
     assert _similar_numbers("SHFE01:WR00005556") == {registration.number}
+
+
+def _search_queries(client, identifier: str) -> tuple[int, list[str]]:
+    with CaptureQueriesContext(connection) as captured:
+        body = client.get("/api/v1/search/", {"identifier": identifier}).json()
+    return len(captured.captured_queries), [r["match"] for r in body["results"]]
+
+
+def test_identifier_search_runs_a_fixed_number_of_queries(
+    client_a, client_b, actor_a, django_assert_max_num_queries
+):
+    """Similar matches cost no query each: the probe is one query, the notices load in bulk."""
+
+    def pledge(*numbers: str) -> None:
+        registration_create(
+            actor=actor_a,
+            grantor=grantor(),
+            items=items_validate([receipt_item(n) for n in numbers]),
+            period=Period(years=1),
+        )
+
+    pledge("WR00001234")
+    pledge("WR00001235", "WR00001236")
+    client_b.get("/api/v1/search/", {"identifier": "SHFE01:WR00001230"})  # stamps key's last use
+    few, matches = _search_queries(client_b, "SHFE01:WR00001230")
+    assert matches == ["similar", "similar"]
+    for serial in range(1237, 1240):
+        pledge(f"WR0000{serial}", f"WR0000{serial + 10}")
+    many, matches = _search_queries(client_b, "SHFE01:WR00001230")
+    assert matches == ["similar"] * 5
+    assert many == few
+    # API key, exact keys, look-alike probe, notices (registration, items, keys, events,
+    # objections), search log
+    with django_assert_max_num_queries(9):
+        client_b.get("/api/v1/search/", {"identifier": "SHFE01:WR00001230"})
