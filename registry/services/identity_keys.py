@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import connection, transaction
+from django.db.models.constants import OnConflict
 
 from registry.models import IdentityKeyEntry, LookalikeVariant
 from registry.selectors.similar import MAX_INDEXED_LENGTH, lookalike_hashes
@@ -48,7 +49,17 @@ def _copy_rows(rows: list[tuple[int, str]]) -> None:
         cursor.execute("DROP TABLE lookalike_load")
 
 
-@transaction.atomic
+def _insert_rows(rows: list[tuple[int, str]]) -> None:
+    """One statement run for every row (``bulk_create`` would cut them into many on SQLite)."""
+    ops = connection.ops
+    table = ops.quote_name(LookalikeVariant._meta.db_table)
+    insert = ops.insert_statement(on_conflict=OnConflict.IGNORE)
+    suffix = ops.on_conflict_suffix_sql([], OnConflict.IGNORE, None, None)
+    with connection.cursor() as cursor:
+        cursor.executemany(f"{insert} {table} (variant, folded) VALUES (%s, %s) {suffix}", rows)
+
+
+@transaction.atomic(savepoint=False)  # part of the caller's transaction: no savepoint round trips
 def lookalike_index_add(*, keys: Iterable[tuple[str, str]]) -> None:
     """Put ``(scheme, folded)`` keys into the look-alike index; keys already there are kept.
 
@@ -59,15 +70,11 @@ def lookalike_index_add(*, keys: Iterable[tuple[str, str]]) -> None:
         rows = _variant_rows(keys[start : start + LOAD_CHUNK])
         if connection.vendor == "postgresql" and len(rows) >= COPY_THRESHOLD:
             _copy_rows(rows)
-        else:
-            LookalikeVariant.objects.bulk_create(
-                [LookalikeVariant(variant=v, folded=f) for v, f in rows],
-                batch_size=500,
-                ignore_conflicts=True,
-            )
+        elif rows:
+            _insert_rows(rows)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # part of the caller's transaction: no savepoint round trips
 def identity_keys_create(
     *, entries: list[IdentityKeyEntry], lookalikes_indexed: bool = False
 ) -> list[IdentityKeyEntry]:
