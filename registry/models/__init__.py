@@ -1,6 +1,7 @@
 from registry.models.audit import AuditRecord
 from registry.models.ledger import LedgerEvent, LedgerHead
 from registry.models.legal import Objection, TransferOffer
+from registry.models.lookalike import LookalikeVariant
 from registry.models.organizations import ApiKey, Organization, User
 from registry.models.registrations import CollateralItem, Counter, IdentityKeyEntry, Registration
 from registry.models.search import (
@@ -20,6 +21,7 @@ __all__ = [
     "IdentityKeyEntry",
     "LedgerEvent",
     "LedgerHead",
+    "LookalikeVariant",
     "Objection",
     "Organization",
     "Registration",

@@ -7,23 +7,29 @@ are shown to the searcher and never counted as duplicates.
 
 from __future__ import annotations
 
+import hashlib
+from functools import lru_cache
+
 from django.db.models import Q
 
 from collateral.identifiers import normalize_text
 from collateral.kinds.base import IdentityKey
 from collateral.text import skeleton
-from registry.models import IdentityKeyEntry
+from registry.models import IdentityKeyEntry, LookalikeVariant
 
 _FOLD = str.maketrans(
     {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "B": "8"}
 )
 
 
+@lru_cache(maxsize=65536)
 def fold_lookalikes(value: str) -> str:
     """Fold characters that are easily confused or altered into one representative.
 
     The Unicode UTS #39 skeleton of the cleaned, upper-cased value (Cyrillic ``А`` reads as
     Latin ``A``, ``0`` as ``O``), then the registry's own folds of characters altered by hand.
+    A pure function of its text, so it is memoized: a search compares every candidate
+    with the searched keys, and the skeleton is the costly part of that.
     """
     return skeleton(normalize_text(value).upper()).upper().translate(_FOLD)
 
@@ -44,28 +50,32 @@ def within_one_edit(a: str, b: str) -> bool:
     return a[i:] == b[i + 1 :]
 
 
-# What folded identifiers are made of: digits, the letters folding keeps, separators.
-_ALPHABET = frozenset("0123456789ACEFGHJKMNPRTUVWXY-:./()")
-CHUNK = 2000
+# No registry number is this long: a longer searched value is not looked up as a look-alike,
+# so stored values one longer than this are the longest that can ever be found.
 MAX_SIMILAR_LENGTH = 64
+MAX_INDEXED_LENGTH = MAX_SIMILAR_LENGTH + 1
+CHUNK = 900  # bound parameters per query (SQLite's limit is 999)
 
 
-def one_edit_variants(folded: str) -> set[str]:
-    """Every string one substitution, insertion or deletion away from ``folded`` (and itself).
+def deletion_variants(folded: str) -> set[str]:
+    """``folded`` and every string one deletion away from it: its deletion neighbourhood.
 
-    The alphabet is what identifiers are written with plus the characters of ``folded``, so
-    the set is a few hundred to two thousand strings: looked up in the (scheme, folded) index,
-    that finds every look-alike exactly, whatever prefix the registry's numbers share.
+    Two strings are within one substitution, insertion or deletion only if their
+    neighbourhoods intersect (the converse does not hold: ``AB`` and ``BA`` share ``A``),
+    so the neighbourhood finds every look-alike and ``within_one_edit`` keeps the true ones.
     """
-    alphabet = _ALPHABET | set(folded)
-    variants = {folded}
-    for i in range(len(folded) + 1):
-        head, tail = folded[:i], folded[i:]
-        variants.update(head + c + tail for c in alphabet)
-        if tail:
-            variants.add(head + tail[1:])
-            variants.update(head + c + tail[1:] for c in alphabet)
-    return variants
+    return {folded} | {folded[:i] + folded[i + 1 :] for i in range(len(folded))}
+
+
+def variant_hash(scheme: str, variant: str) -> int:
+    """A stable signed 64-bit hash of one variant of a scheme (a ``bigint`` column)."""
+    digest = hashlib.blake2b(f"{scheme}\x1f{variant}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def lookalike_hashes(scheme: str, folded: str) -> set[int]:
+    """The look-alike index keys of a folded value: its neighbourhood, hashed per scheme."""
+    return {variant_hash(scheme, variant) for variant in deletion_variants(folded)}
 
 
 def is_similar(candidate: str, key: IdentityKey) -> bool:
@@ -77,27 +87,35 @@ def is_similar(candidate: str, key: IdentityKey) -> bool:
 def similar_entries(keys: list[IdentityKey], *, live: Q | None = None) -> list[IdentityKeyEntry]:
     """Index rows whose value is similar (not equal) to one of ``keys``.
 
+    One query per ~900 probes (a search has a handful of keys, each ~len+1 probes): the
+    look-alike index gives the folded values that share a deletion variant with a searched
+    one, the (scheme, folded) index their entries, and ``within_one_edit`` the true matches.
     ``live`` narrows the rows looked at (e.g. to live entries).
     """
     live = live if live is not None else Q()
-    schemes_by_variant: dict[str, set[str]] = {}
-    for key in keys:
-        folded = fold_lookalikes(key.value)
-        if len(folded) > MAX_SIMILAR_LENGTH:
-            continue  # no registry number is this long; variants would only cost memory
-        for variant in one_edit_variants(folded):
-            schemes_by_variant.setdefault(variant, set()).add(key.scheme)
+    folded_keys = [(key, fold_lookalikes(key.value)) for key in keys]
+    hashes: set[int] = set()
+    for key, folded in folded_keys:
+        if len(folded) <= MAX_SIMILAR_LENGTH:
+            hashes |= lookalike_hashes(key.scheme, folded)
     schemes = {key.scheme for key in keys}
-    variants = sorted(schemes_by_variant)
-    found: list[IdentityKeyEntry] = []
-    for start in range(0, len(variants), CHUNK):
-        found.extend(
-            IdentityKeyEntry.objects.filter(
-                live, scheme__in=schemes, folded__in=variants[start : start + CHUNK]
-            )
-        )
+    probes = sorted(hashes)
+    found: dict[int, IdentityKeyEntry] = {}
+    for start in range(0, len(probes), CHUNK):
+        neighbours = LookalikeVariant.objects.filter(
+            variant__in=probes[start : start + CHUNK]
+        ).values("folded")
+        for entry in IdentityKeyEntry.objects.filter(
+            live, scheme__in=schemes, folded__in=neighbours
+        ):
+            found[entry.pk] = entry
     return [
         entry
-        for entry in found
-        if any(is_similar(entry.value, k) for k in keys if k.scheme == entry.scheme)
+        for entry in found.values()
+        if any(
+            key.scheme == entry.scheme
+            and key.value != entry.value
+            and within_one_edit(entry.folded, folded)
+            for key, folded in folded_keys
+        )
     ]

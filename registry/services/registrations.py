@@ -34,6 +34,7 @@ from registry.selectors.priority import (
 )
 from registry.selectors.similar import fold_lookalikes
 from registry.services.events import event_record
+from registry.services.identity_keys import identity_keys_create, lookalike_index_add
 from registry.services.ledger import (
     counter_next,
     identity_keys_lock,
@@ -98,6 +99,7 @@ def _write_items(
     effective_at: datetime,
     sequence: int,
     rows: list[CollateralItem] | None = None,
+    lookalikes_indexed: bool = False,
 ) -> list[CollateralItem]:
     """Insert the items (``rows`` if already built) and their identity-key rows; each row
     comes back with its ``key_list``, as ``registrations_with_items`` would read it."""
@@ -122,8 +124,9 @@ def _write_items(
             )
             for key in item.keys
         ]
-    IdentityKeyEntry.objects.bulk_create(
-        [entry for row in rows for entry in row.key_list], batch_size=1000
+    identity_keys_create(
+        entries=[entry for row in rows for entry in row.key_list],
+        lookalikes_indexed=lookalikes_indexed,
     )
     return rows
 
@@ -201,6 +204,8 @@ def registration_create(
         exclude=["secured_party", "number"], validate_unique=False, validate_constraints=False
     )
     rows = _item_rows(registration=registration, items=items, effective_at=checked_at, sequence=0)
+    # the look-alike index needs only the keys: filled here, it costs the serial step nothing
+    lookalike_index_add(keys=((k.scheme, fold_lookalikes(k.value)) for k in keys))
 
     # the serial step: everything from here to the commit runs one write at a time
     head: LedgerHead = ledger_lock()
@@ -215,7 +220,12 @@ def registration_create(
     for row in rows:
         row.effective_at, row.effective_sequence = now, sequence
     rows = _write_items(
-        registration=registration, items=items, effective_at=now, sequence=sequence, rows=rows
+        registration=registration,
+        items=items,
+        effective_at=now,
+        sequence=sequence,
+        rows=rows,
+        lookalikes_indexed=True,
     )
     # what registrations_with_items would read back: the certificate and the response use it
     registration.current_items = rows

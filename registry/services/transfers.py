@@ -29,6 +29,7 @@ from registry.models import (
     TransferOffer,
 )
 from registry.services.events import event_record
+from registry.services.identity_keys import identity_keys_create
 from registry.services.ledger import counter_next, identity_keys_lock, ledger_lock, ledger_now
 from registry.services.registrations import require_active
 
@@ -178,8 +179,8 @@ def _split_off(
         IdentityKeyEntry.objects.filter(item__in=items, released_at__isnull=True).order_by("id")
     )
     by_item = {original.pk: copy for original, copy in copies}
-    IdentityKeyEntry.objects.bulk_create(
-        [
+    identity_keys_create(
+        entries=[
             IdentityKeyEntry(
                 scheme=key.scheme,
                 value=key.value,

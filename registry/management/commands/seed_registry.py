@@ -33,10 +33,12 @@ from registry.models import (
     Counter,
     IdentityKeyEntry,
     LedgerEvent,
+    LookalikeVariant,
     Registration,
 )
 from registry.selectors.similar import fold_lookalikes
 from registry.services.bulk import analyze_tables, copy_rows, indexes_deferred, reserve_ids
+from registry.services.identity_keys import lookalike_index_add
 from registry.services.ledger import ledger_lock
 from registry.services.organizations import organization_ensure
 
@@ -247,7 +249,7 @@ class Command(BaseCommand):
                 counts = self._seed(**options)
         # A bulk load leaves the planner without statistics (autovacuum comes later): without
         # them the conflict check picks the wrong index and reads 1,000 times more rows.
-        analyze_tables(*tables)
+        analyze_tables(*tables, LookalikeVariant)
         counts["seconds"] = round(time.monotonic() - started, 1)
         if options["verbosity"]:
             self.stdout.write(
@@ -439,6 +441,7 @@ class Command(BaseCommand):
             _KEY_COLUMNS,
             _numbered(IdentityKeyEntry, key_rows),
         )
+        lookalike_index_add(keys=((row[0], row[2]) for row in key_rows))
         event_rows = [self._event(e, p) for e, p in events]
         copy_rows(
             LedgerEvent,
