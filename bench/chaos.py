@@ -89,9 +89,9 @@ _REGISTRATIONS = """
 import json
 from django.db.models import Count
 from registry.models import LedgerEvent, Registration
-rows = Registration.objects.annotate(items=Count("items", distinct=True))
+rows = Registration.objects.annotate(n_items=Count("items", distinct=True))
 by_reference = {}
-for loan_reference, items in rows.values_list("loan_reference", "items"):
+for loan_reference, items in rows.values_list("loan_reference", "n_items"):
     by_reference.setdefault(loan_reference, []).append(items)
 without_event = Registration.objects.exclude(
     pk__in=LedgerEvent.objects.values("registration_id")

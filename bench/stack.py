@@ -240,8 +240,10 @@ class Web:
              *log_args],
             cwd=ROOT, env=env, start_new_session=True,
         )  # fmt: skip
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise StackError(f"gunicorn exited ({self.process.returncode}), see {log_path}")
             try:
                 request = urllib.request.Request(  # noqa: S310 - our own local server
                     f"{self.url}/api/v1/", headers={"X-Forwarded-Proto": "https", "Host": host}
