@@ -2,7 +2,8 @@
 
 argv: the server bin directory, the cluster's data directory, its port, the database URL.
 The service is served over real HTTP (wsgiref around Django's WSGI handler, so connections are
-opened and closed per request as under gunicorn). Prints one JSON object with what was seen.
+checked and recycled at each request's start and end as under gunicorn). Prints one JSON
+object with what was seen.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ def main(bindir: str, datadir: str, port: str, database_url: str) -> dict:
         DATABASE_URL=database_url,
         DJANGO_SETTINGS_MODULE="config.settings.test",
         ALLOWED_HOSTS="registry.test",
-        CONN_MAX_AGE="0",
     )
     os.environ.pop("REDIS_URL", None)
     sys.path.insert(0, str(ROOT))
