@@ -351,20 +351,16 @@ class Receiver:
     def __init__(self) -> None:
         self.deliveries: Counter[str] = Counter()
         self.events: Counter[str] = Counter()
-        self.alert_events: Counter[tuple[str, str]] = Counter()
         self.lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 event = self.headers.get("X-Registry-Event", "")
                 with receiver.lock:
                     receiver.deliveries[self.headers.get("X-Registry-Delivery", "")] += 1
                     receiver.events[event] += 1
-                    with contextlib.suppress(ValueError, AttributeError):
-                        alert = json.loads(body).get("alert", json.loads(body)).get("id")
-                        receiver.alert_events[(event, str(alert))] += 1
                 self.send_response(204)
                 self.end_headers()
 
