@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format bench bench-quick bench-scan messages clean backup restore audit
+.PHONY: install run test lint format bench bench-quick bench-scan chaos soak messages clean backup restore audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,15 @@ bench-quick: install
 
 bench-scan: install
 	$(BIN)/python bench/scan.py
+
+# Faults under load (Redis stopped, a worker SIGKILLed, PostgreSQL restarted) on a private
+# Redis and PostgreSQL it starts itself (ports 56379, 55433); about four minutes.
+chaos: install
+	$(BIN)/python bench/chaos.py
+
+# Steady mixed load with worker and beat, sampling RSS and connections: make soak [SOAK_SECONDS=600]
+soak: install
+	SOAK_SECONDS=$(or $(SOAK_SECONDS),600) $(BIN)/python bench/soak.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

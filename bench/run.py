@@ -32,7 +32,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -43,9 +42,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench_databases import drop_database, fresh_database
+from stack import ROOT, Web, Worker, manage, production_env
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 WRK_DIR = ROOT / "bench" / "wrk"
 RESULTS = ROOT / "bench" / "results"
 BENCH_DB = os.environ.get("BENCH_DB", "registry_bench")  # one per concurrent run
@@ -58,157 +56,6 @@ def log(message: str) -> None:
 
 def with_db(url: str, name: str) -> str:
     return urllib.parse.urlunsplit(urllib.parse.urlsplit(url)._replace(path=f"/{name}"))
-
-
-def _signing_key_pem() -> str:
-    """A throwaway Ed25519 key: production refuses to sign certificates without one."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    return (
-        Ed25519PrivateKey.generate()
-        .private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        .decode()
-    )
-
-
-def production_env(database_url: str, replica_url: str | None, redis_url: str) -> dict:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-only-" + os.urandom(16).hex(),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "SEARCH_CERTIFICATE_SIGNING_KEY": _signing_key_pem(),
-        # one bench client makes thousands of calls a minute; a bank's key gets 1,200
-        "API_THROTTLE_RATE": "100000000/min",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
-    env.pop("DATABASE_REPLICA_URL", None)
-    if replica_url:
-        env["DATABASE_REPLICA_URL"] = replica_url
-    return env
-
-
-def manage(env: dict, *args: str) -> str:
-    done = subprocess.run(  # noqa: S603 - manage.py with our arguments
-        [str(BIN / "python"), "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode:
-        sys.exit(f"bench: manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
-    return done.stdout
-
-
-class Worker:
-    """A Celery worker whose log tells when each task finished and how long it ran."""
-
-    def __init__(self, env: dict, workdir: Path) -> None:
-        self.log_path = workdir / "worker.log"
-        from celery import Celery
-
-        self.app = Celery("bench", broker=env["REDIS_URL"])
-        self.app.control.purge()  # nothing left over from an earlier run
-        self.process = subprocess.Popen(  # noqa: S603
-            [str(BIN / "celery"), "-A", "config", "worker", "--loglevel", "INFO",
-             "--concurrency", "2", "-n", f"bench-{os.getpid()}@%h",
-             "--logfile", str(self.log_path)],
-            cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        self._wait_for("ready.", timeout=60)
-
-    def _log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def _wait_for(self, text: str, timeout: float, after: int = 0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            tail = self._log()[after:]
-            if text in tail:
-                return tail
-            if self.process.poll() is not None:
-                sys.exit(f"bench: the worker exited:\n{self._log()[-3000:]}")
-            time.sleep(0.2)
-        sys.exit(f"bench: no '{text}' in the worker log after {timeout}s")
-
-    def run(self, task: str) -> dict:
-        """Queue ``task`` by name; wait for it; its wall time in the worker and its result."""
-        mark = len(self._log())
-        self.app.send_task(task)
-        pattern = re.compile(rf"Task {re.escape(task)}\[[^\]]+\] succeeded in ([0-9.]+)s: (.*)")
-        deadline = time.monotonic() + 3600
-        while time.monotonic() < deadline:
-            match = pattern.search(self._log()[mark:])
-            if match:
-                return {"seconds": float(match.group(1)), "result": match.group(2).strip()}
-            if re.search(rf"Task {re.escape(task)}\[[^\]]+\] raised", self._log()[mark:]):
-                sys.exit(f"bench: {task} failed:\n{self._log()[mark:][-3000:]}")
-            time.sleep(0.1)
-        sys.exit(f"bench: {task} did not finish")
-
-    def peak_rss_mb(self) -> float:
-        """The largest peak resident set (VmHWM) among the worker's processes."""
-        pids = [self.process.pid]
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        if children.exists():
-            pids += [int(p) for p in children.read_text().split()]
-        peaks = []
-        for pid in pids:
-            try:
-                status = Path(f"/proc/{pid}/status").read_text()
-            except OSError:
-                continue
-            match = re.search(r"VmHWM:\s+(\d+) kB", status)
-            if match:
-                peaks.append(int(match.group(1)) / 1024)
-        return max(peaks, default=0.0)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-
-
-class Web:
-    def __init__(self, env: dict, port: int) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        self.process = subprocess.Popen(  # noqa: S603
-            [str(BIN / "gunicorn"), "config.wsgi:application", "-b", f"127.0.0.1:{port}",
-             "-w", os.environ.get("WEB_CONCURRENCY", "2"), "--log-level", "warning"],
-            cwd=ROOT, env=env, start_new_session=True,
-        )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                request = urllib.request.Request(  # noqa: S310 - our own local server
-                    f"{self.url}/api/v1/", headers={"X-Forwarded-Proto": "https"}
-                )
-                urllib.request.urlopen(request, timeout=2)  # noqa: S310
-                return
-            except urllib.error.HTTPError:
-                return  # 401/403: it answers
-            except OSError:
-                time.sleep(0.3)
-        sys.exit("bench: gunicorn did not answer")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=30)
 
 
 def wrk(url: str, script: str, clients: int, seconds: int, *args: str, warm: bool = True) -> dict:
@@ -399,7 +246,7 @@ print(json.dumps({
 
 def measure(size: int, *, http: bool, args, url: str, replica: str | None, redis: str) -> dict:
     database = fresh_database(url, BENCH_DB)
-    env = production_env(database, with_db(replica, BENCH_DB) if replica else None, redis)
+    env = production_env(database, redis, with_db(replica, BENCH_DB) if replica else None)
     log(f"{size:,} keys into {BENCH_DB}: migrate, seed_registry (ANALYZEs what it loads)")
     manage(env, "migrate", "--noinput")
     started = time.perf_counter()

@@ -68,9 +68,9 @@ class Cluster:
         log = self.datadir.parent / f"{self.datadir.name}.log"
         self._run("pg_ctl", "-D", str(self.datadir), "-l", str(log), "-o", options, "-w", "start")
 
-    def stop(self) -> None:
+    def stop(self, mode: str = "immediate") -> None:
         if (self.datadir / "postmaster.pid").exists():
-            self._run("pg_ctl", "-D", str(self.datadir), "-m", "immediate", "-w", "stop")
+            self._run("pg_ctl", "-D", str(self.datadir), "-m", mode, "-w", "stop")
 
 
 @dataclass

@@ -126,6 +126,27 @@ def test_a_killed_workers_task_is_redelivered_within_minutes():
     assert limit < visibility
 
 
+@pytest.mark.parametrize("visibility", ["300", "20"])
+def test_abandoned_tasks_are_looked_for_soon_after_the_visibility_timeout(visibility):
+    """Kombu's Redis transport restores a dead worker's unacknowledged tasks only when a live
+    worker sweeps for them: by default every 10 s x every 10th call, i.e. 100 s, on top of
+    the visibility timeout (seen in make chaos: a SIGKILLed task waited 80+ s at 20 s).
+    The sweep must come within a quarter of the timeout (at most 10 s)."""
+    code = (
+        "from django.conf import settings as s;"
+        "o = s.CELERY_BROKER_TRANSPORT_OPTIONS;"
+        "print(o.get('unacked_restore_interval', 10), o.get('unacked_restore_throttle', 10))"
+    )
+    result = _manage(
+        "shell", "-c", code, **{**_good_env(), "CELERY_VISIBILITY_TIMEOUT": visibility,
+                                "CELERY_TASK_TIME_LIMIT": str(int(visibility) - 5),
+                                "CELERY_TASK_SOFT_TIME_LIMIT": str(int(visibility) - 10)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    interval, throttle = map(int, result.stdout.strip().splitlines()[-1].split())
+    assert interval * throttle <= min(10, int(visibility) / 4)
+
+
 def test_task_limits_beyond_the_visibility_timeout_refuse_to_start():
     result = _manage("check", **{**_good_env(), "CELERY_TASK_TIME_LIMIT": "3600"})
     assert result.returncode != 0
