@@ -284,7 +284,9 @@ class SearchLogView(ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return SearchLog.objects.none()
+        purpose = self.request.query_params.get("purpose", "")
+        if purpose and purpose not in SearchPurpose.values:  # "" is refused by the filter backend
+            raise serializers.ValidationError({"purpose": [", ".join(SearchPurpose.values)]})
         return search_log_of(
-            organization=actor_from_request(self.request).organization,
-            purpose=self.request.query_params.get("purpose", ""),
+            organization=actor_from_request(self.request).organization, purpose=purpose
         )
