@@ -333,3 +333,11 @@ def test_an_invalid_item_before_a_valid_one_of_the_same_kind_is_a_400(client_a, 
     response = client_a.post(URL, registration_payload(bad, ip_item()), format="json")
     assert response.status_code == 400
     assert response.json()["collateral"][0] and response.json()["collateral"][1] == {}
+
+
+@pytest.mark.parametrize("query", ["as_of=", "policy_version="])
+def test_an_empty_figures_parameter_is_a_400_naming_it(client_a, query):
+    number = client_a.post(URL, registration_payload(), format="json").json()["registration_number"]
+    response = client_a.get(f"/api/v1/registrations/{number}/coverage/?{query}")
+    assert response.status_code == 400
+    assert list(response.json()) == [query.rstrip("=")]
