@@ -341,3 +341,16 @@ def test_an_empty_figures_parameter_is_a_400_naming_it(client_a, query):
     response = client_a.get(f"/api/v1/registrations/{number}/coverage/?{query}")
     assert response.status_code == 400
     assert list(response.json()) == [query.rstrip("=")]
+
+
+def test_an_empty_secured_amount_is_refused_not_read_as_null(client_a):
+    number = client_a.post(URL, registration_payload(), format="json").json()["registration_number"]
+    response = client_a.post(f"{URL}{number}/amendments/", {"secured_amount": ""}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["secured_amount"]
+
+
+def test_empty_priority_parameters_are_a_400_naming_them(client_a):
+    response = client_a.get("/api/v1/priority/?identifier=X1&scheme=&as_of=")
+    assert response.status_code == 400
+    assert sorted(response.json()) == ["as_of", "scheme"]

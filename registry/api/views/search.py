@@ -18,6 +18,7 @@ from collateral.serializers import StrictSerializer
 from registry.actors import actor_from_request
 from registry.api.examples import PRIORITY_EXAMPLE, SEARCH_RESPONSE_EXAMPLES
 from registry.api.fields import BoundedDateTimeField
+from registry.api.filtering import refuse_empty_query_parameters
 from registry.api.serializers.registrations import SearchResultSerializer, SecuredPartySerializer
 from registry.choices import SearchPurpose
 from registry.models import SearchLog
@@ -247,6 +248,7 @@ class PriorityView(ReplicaReadsMixin, APIView):
         examples=[PRIORITY_EXAMPLE],
     )
     def get(self, request):
+        refuse_empty_query_parameters(request)
         params = PriorityQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         answer = priority_query(**params.validated_data)
