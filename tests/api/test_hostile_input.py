@@ -354,3 +354,9 @@ def test_empty_priority_parameters_are_a_400_naming_them(client_a):
     response = client_a.get("/api/v1/priority/?identifier=X1&scheme=&as_of=")
     assert response.status_code == 400
     assert sorted(response.json()) == ["as_of", "scheme"]
+
+
+def test_an_empty_haircut_policy_parameter_is_a_400(client_a):
+    response = client_a.get("/api/v1/haircut-policy/?platform=")
+    assert response.status_code == 400
+    assert list(response.json()) == ["platform"]

@@ -149,6 +149,7 @@ class HaircutPolicyView(APIView):
     )
     def get(self, request):
         actor = actor_from_request(request)
+        refuse_empty_query_parameters(request)
         query = HaircutPolicyQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         version = query.validated_data.get("version")
