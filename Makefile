@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format bench bench-quick bench-scan chaos soak messages clean backup restore audit
+.PHONY: install run test lint format bench bench-quick bench-scan chaos soak messages clean backup restore audit fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ restore: install
 # Known vulnerabilities in the pinned dependencies (docs/reliability.md lists accepted ones).
 audit: install
 	bin/audit
+
+# schemathesis over HTTP against /api/v1/schema/ as BANKA and BANKB (docs/reliability.md);
+# budget FUZZ_EXAMPLES per operation (200) and FUZZ_MAX_TIME s per run (240); FUZZ_SEED replays.
+fuzz: install
+	$(BIN)/python fuzz/run.py
 
 messages: install
 	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var

@@ -55,7 +55,8 @@ class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 class RegistrationFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=RegistrationStatus.choices, method="by_status")
-    kind = django_filters.ChoiceFilter(choices=kind_choices, method="by_kind")
+    # the list itself, not the callable: the schema then enumerates the kinds
+    kind = django_filters.ChoiceFilter(choices=kind_choices(), method="by_kind")
     expires_before = BoundedIsoDateTimeFilter(method="by_expires_before")
 
     class Meta:

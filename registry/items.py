@@ -96,6 +96,10 @@ def _validate_all(raw_items: list[Any]) -> tuple[list[ItemInput | None], list[di
             if item_errors:
                 errors[index] = item_errors
                 continue
+            if not valid:
+                # another item of this kind failed, so the list serializer kept no validated
+                # data (reading it was an IndexError, a 500); the request fails on that item
+                continue
             attributes = serializer.child.to_representation(serializer.validated_data[position])
             keys = tuple(dict.fromkeys(kind.identity_keys(attributes)))
             too_long = [k for k in keys if len(k.value) > MAX_KEY_LENGTH]

@@ -23,15 +23,24 @@ def _development_key_path() -> Path:
     return Path(settings.VAR_DIR) / "search-certificate-signing-key.pem"
 
 
-def _load_or_create_development_key() -> bytes:
-    path = _development_key_path()
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pem = Ed25519PrivateKey.generate().private_bytes(
+def new_private_key_pem() -> str:
+    """A fresh Ed25519 key as PKCS#8 PEM (the development key; bench and fuzz runs' keys)."""
+    return (
+        Ed25519PrivateKey.generate()
+        .private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
+        .decode()
+    )
+
+
+def _load_or_create_development_key() -> bytes:
+    path = _development_key_path()
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pem = new_private_key_pem().encode()
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(pem)

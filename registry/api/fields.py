@@ -18,9 +18,18 @@ def currency_field(**kwargs) -> serializers.RegexField:
     )
 
 
+class MoneyField(serializers.DecimalField):
+    """DRF reads ``""`` as null where null is allowed: an amount is a number or null, not ``""``."""
+
+    def validate_empty_values(self, data):
+        if data == "":
+            self.fail("invalid")
+        return super().validate_empty_values(data)
+
+
 def money_field(**kwargs) -> serializers.DecimalField:
     """An amount of money as stored: 20 digits, 2 decimals, a decimal string in JSON."""
-    return serializers.DecimalField(max_digits=20, decimal_places=2, **kwargs)
+    return MoneyField(max_digits=20, decimal_places=2, **kwargs)
 
 
 class BoundedDateTimeField(serializers.DateTimeField):

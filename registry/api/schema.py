@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerExtension,
+    OpenApiSerializerFieldExtension,
+)
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -35,7 +39,51 @@ class StrictSerializerExtension(OpenApiSerializerExtension):
     def map_serializer(self, auto_schema, direction):
         schema = auto_schema._map_basic_serializer(self.target, direction)
         schema["additionalProperties"] = False
+        for name, field in self.target.fields.items():
+            # a list that refuses to be empty (``allow_empty=False``) says so
+            if getattr(field, "allow_empty", True) is False and name in schema["properties"]:
+                schema["properties"][name].setdefault("minItems", 1)
+        if direction == "request":
+            # rules across fields the serializer's validate() enforces (one of years or months…)
+            schema.update(getattr(self.target, "schema_rules", {}))
         return schema
+
+
+class DecimalFieldExtension(OpenApiSerializerFieldExtension):
+    """A decimal string as DRF reads it: at least one digit, and no sign when it can't be < 0.
+
+    drf-spectacular's pattern (``^-?\\d{0,18}(?:\\.\\d{0,2})?$``) admits ``""`` and ``"-"``,
+    which the field refuses.
+    """
+
+    target_class = "rest_framework.fields.DecimalField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        schema = auto_schema._map_serializer_field(field, direction, bypass_extensions=True)
+        if schema.get("type") != "string" or not field.max_whole_digits:
+            return schema
+        whole, places = field.max_whole_digits, field.decimal_places
+        number = rf"\d{{1,{whole}}}"
+        if places:
+            number = rf"(?:\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})"
+        sign = "" if field.min_value is not None and field.min_value >= 0 else "-?"
+        schema["pattern"] = f"^{sign}{number}$"
+        return schema
+
+
+class CollateralListFieldExtension(OpenApiSerializerFieldExtension):
+    """The item list with the bounds the field enforces (1–500, or 0–500 for amendments)."""
+
+    target_class = "registry.api.serializers.collateral.CollateralListField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        from registry.api.serializers.collateral import ITEM_INPUT_SCHEMA
+        from registry.items import MAX_ITEMS
+
+        schema = auto_schema._map_serializer_field(ITEM_INPUT_SCHEMA, direction)
+        return {**schema, "minItems": self.target.min_items, "maxItems": MAX_ITEMS}
 
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -83,21 +131,38 @@ def _codes(path: str, method: str, operation: dict[str, Any]) -> set[str]:
     codes = {"401", "403", "429", "503"}
     if has_body or any(p.get("in") == "query" for p in parameters):
         codes.add("400")
+    if any(p.get("in") == "query" and p.get("name") == "page" for p in parameters):
+        codes.add("404")  # a page past the last
     if has_body:
         codes |= {"413", "415"}
     if "{" in path:
         codes.add("404")
     if any(p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in parameters):
-        codes.add("422")
+        codes |= {"400", "422"}  # a malformed key; a key reused with another body
     if path == "/api/v1/search/":
         codes.add("404")  # a page past the end
     if method == "post" and path == "/api/v1/search-certificates/":
         codes.add("422")  # too many results for a certificate
-    if method in WRITES and path.startswith("/api/v1/registrations/{"):
-        codes.add("409")
+    if method in WRITES and "{" in path:
+        codes.add("409")  # the object's state forbids it (invalid_state)
     if method == "post" and path == "/api/v1/registrations/":
         codes.add("409")  # on_conflict=reject
     return codes
+
+
+# registry.filters.MAX_UTC_OFFSET: a time in a query ends with Z or an offset within ±14:00
+REAL_UTC_OFFSET = r"(?:[Zz]|[+-](?:0\d|1[0-3]):?[0-5]\d|[+-]14:?00)$"
+
+
+def _refuse_empty_query_values(operation: dict[str, Any]) -> None:
+    """A query parameter given empty is a 400 (``?kind=``), so a string one has minLength 1;
+    a time must carry a real UTC offset."""
+    for parameter in operation.get("parameters", []):
+        schema = parameter.get("schema", {})
+        if parameter.get("in") == "query" and schema.get("type") == "string":
+            schema.setdefault("minLength", 1)
+            if schema.get("format") == "date-time":
+                schema.setdefault("pattern", REAL_UTC_OFFSET)
 
 
 def document_error_responses(result, generator, request, public):
@@ -107,8 +172,13 @@ def document_error_responses(result, generator, request, public):
         for method, operation in operations.items():
             if method not in {"get", "post", "put", "patch", "delete"}:
                 continue
+            _refuse_empty_query_values(operation)
+            if "requestBody" in operation:
+                # every body is read by a serializer: an absent one is an empty, invalid object
+                operation["requestBody"]["required"] = True
             responses = operation.setdefault("responses", {})
-            for code in sorted(_codes(path, method, operation)):
+            declared = {code for code in responses if code in DESCRIPTIONS}  # e.g. {409: None}
+            for code in sorted(_codes(path, method, operation) | declared):
                 schema = FIELD_ERRORS if code == "400" else ERROR
                 existing = responses.get(code) or {}
                 shown = existing.get("content", {}).get("application/json", {}).get("schema")

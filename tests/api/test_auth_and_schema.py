@@ -1,6 +1,7 @@
 """API keys, the API root, the management commands and the OpenAPI document."""
 
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -170,3 +171,59 @@ def test_responses_carry_conflicts_only_on_writes(client_a):
     assert amended.status_code == 200 and "conflicts" in amended.json()
     discharged = client_a.post(f"/api/v1/registrations/{number}/discharge/")
     assert discharged.status_code == 200 and "conflicts" not in discharged.json()
+
+
+# --- the schema as tight as validation (issue 12, finding 9; found by `make fuzz`) ---------
+
+
+def _components():
+    return SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+
+
+def test_decimal_strings_need_a_digit_and_amounts_that_cannot_be_negative_have_no_sign():
+    components = _components()
+    value = components["ValuationCreateRequest"]["properties"]["value"]
+    pattern = re.compile(value["pattern"])
+    assert not pattern.match("") and not pattern.match("-") and not pattern.match("-5")
+    assert pattern.match("5") and pattern.match("5.25") and pattern.match(".5")
+    amount = components["RegistrationCreateRequest"]["properties"]["secured_amount"]
+    assert not re.match(amount["pattern"], "")
+
+
+def test_the_schema_states_item_bounds_period_choice_and_id_length():
+    components = _components()
+    create = components["RegistrationCreateRequest"]
+    assert create["properties"]["collateral"]["minItems"] == 1
+    assert create["properties"]["collateral"]["maxItems"] == 500
+    assert create["oneOf"] == [{"required": ["period_years"]}, {"required": ["period_months"]}]
+    assert components["ExtensionRequest"]["oneOf"] == [
+        {"required": ["years"]},
+        {"required": ["months"]},
+    ]
+    grantor = components["GrantorRequest"]["anyOf"][0]["properties"]
+    assert grantor["id_number"] == {"minLength": 18}
+    assert components["GrantorWatchCreateRequest"]["anyOf"][0]["properties"]["id_number"] == {
+        "minLength": 18
+    }
+    assert "anyOf" in components["AmendmentRequest"]
+    assert "oneOf" in components["ConflictCheckRequest"]
+
+
+def test_string_query_parameters_are_non_empty_and_page_numbers_start_at_one():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    parameters = {
+        p["name"]: p for p in schema["paths"]["/api/v1/registrations/"]["get"]["parameters"]
+    }
+    assert parameters["kind"]["schema"]["minLength"] == 1
+    assert parameters["page"]["schema"] == {"type": "integer", "minimum": 1}
+    assert "404" in schema["paths"]["/api/v1/registrations/"]["get"]["responses"]
+    assert "409" in schema["paths"]["/api/v1/transfers/{id}/accept/"]["post"]["responses"]
+    assert parameters["kind"]["schema"]["enum"] == sorted(all_kinds())
+    assert re.search(parameters["expires_before"]["schema"]["pattern"], "2026-06-01T00:00:00+14:00")
+    assert not re.search(
+        parameters["expires_before"]["schema"]["pattern"], "2026-06-01T00:00+16:00"
+    )
+    watch = schema["paths"]["/api/v1/grantor-watches/"]["post"]["responses"]["409"]
+    assert watch["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    [key] = schema["paths"]["/api/v1/registrations/"]["post"]["parameters"]
+    assert key["schema"] == {"type": "string", "maxLength": 255, "pattern": "^[ -~]*$"}

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registry.actors import Actor, actor_from_request
+from registry.api.filtering import refuse_empty_query_parameters
 from registry.exceptions import InvalidInput, NotFound
 from registry.permissions import IsOrganizationMember, WritesNeedAdmin
 from valuation.api.serializers import (
@@ -55,6 +56,7 @@ class FiguresMixin:
     """Reads ``as_of`` / ``policy_version`` / ``policy_platform`` from the query string."""
 
     def figures_query(self, request, actor: Actor) -> dict[str, Any]:
+        refuse_empty_query_parameters(request)  # ``?as_of=`` was read as "today"
         query = FiguresQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
@@ -147,6 +149,7 @@ class HaircutPolicyView(APIView):
     )
     def get(self, request):
         actor = actor_from_request(request)
+        refuse_empty_query_parameters(request)
         query = HaircutPolicyQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         version = query.validated_data.get("version")

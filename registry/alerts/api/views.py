@@ -154,7 +154,7 @@ class GrantorWatchViewSet(
         description="`id_type` is `uscc` or `resident_id`; the number is validated and "
         "normalized as a grantor's. Watching the same ID twice answers 409.",
         request=GrantorWatchCreateSerializer,
-        responses={201: GrantorWatchSerializer},
+        responses={201: GrantorWatchSerializer, 409: None},  # the hook gives 409 its body
     )
     def create(self, request):
         serializer = GrantorWatchCreateSerializer(data=request.data)

@@ -82,9 +82,10 @@ ITEM_OUTPUT_LIST_SCHEMA = PolymorphicProxySerializer(
 )
 
 
-@extend_schema_field(ITEM_INPUT_SCHEMA)
 class CollateralListField(serializers.Field):
     """A list of collateral items, each validated by its kind; yields ``ItemInput`` objects.
+
+    Its schema (``ITEM_INPUT_SCHEMA`` with ``min_items``) is ``CollateralListFieldExtension``'s.
 
     Errors come back in DRF's list shape: ``[{}, {"number": ["…"]}]``.
     """

@@ -13,14 +13,17 @@ from collateral.choices import GrantorIdType
 from collateral.fields import identifier_error
 from collateral.grantors import normalize_id_number
 from collateral.identifiers import IdentifierError
+from collateral.serializers import ID_NUMBER_SCHEMA_RULES, StrictSerializer
 from registry.api.fields import TIMESTAMP
 from registry.choices import CaseBodyType, ObjectionStatus, TransferStatus
 from registry.models import Objection, TransferOffer
 from registry.notices import objection_document
 
 
-class GrantorIdSerializer(serializers.Serializer):
+class GrantorIdSerializer(StrictSerializer):
     """A grantor's ID, validated and normalized as a registration's grantor is."""
+
+    schema_rules = ID_NUMBER_SCHEMA_RULES
 
     id_type = serializers.ChoiceField(choices=GrantorIdType.choices, label=_("ID type"))
     id_number = serializers.CharField(max_length=64, label=_("ID number"))
@@ -33,7 +36,7 @@ class GrantorIdSerializer(serializers.Serializer):
         return attrs
 
 
-class ObjectionCreateSerializer(serializers.Serializer):
+class ObjectionCreateSerializer(StrictSerializer):
     grounds = serializers.CharField(max_length=4000, label=_("Grounds"))
     evidence = serializers.CharField(
         max_length=500, required=False, allow_blank=True, label=_("Evidence reference")
@@ -45,7 +48,7 @@ class ObjectionCreateSerializer(serializers.Serializer):
     )
 
 
-class ObjectionCaseSerializer(serializers.Serializer):
+class ObjectionCaseSerializer(StrictSerializer):
     case_number = serializers.CharField(max_length=100, label=_("Case number"))
     body_type = serializers.ChoiceField(choices=CaseBodyType.choices, label=_("Body type"))
     body = serializers.CharField(max_length=200, label=_("Court or arbitration body"))
@@ -117,7 +120,7 @@ class ObjectionSerializer(ObjectionNoticeSerializer):
         return data
 
 
-class TransferCreateSerializer(serializers.Serializer):
+class TransferCreateSerializer(StrictSerializer):
     to = serializers.CharField(max_length=20, label=_("Organization code"))
     item_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +41,12 @@ class PeriodMixin:
     """Exactly one of ``<years>`` or ``<months>``; the rule itself is :class:`Period`'s."""
 
     period_fields = ("period_years", "period_months")
+
+    @property
+    def schema_rules(self) -> dict[str, Any]:
+        """The same rule in the OpenAPI schema (``StrictSerializerExtension`` adds it)."""
+        years, months = self.period_fields
+        return {"oneOf": [{"required": [years]}, {"required": [months]}]}
 
     def period_from(self, attrs: dict[str, Any]) -> Period:
         years_name, months_name = self.period_fields
@@ -88,7 +94,20 @@ class RegistrationCreateSerializer(PeriodMixin, StrictSerializer):
         return attrs
 
 
+def _non_empty(name: str) -> dict[str, Any]:
+    return {"required": [name], "properties": {name: {"minItems": 1}}}
+
+
 class AmendmentSerializer(StrictSerializer):
+    # what the service refuses as "changes nothing" when none is given (schema only)
+    schema_rules: ClassVar[dict[str, Any]] = {
+        "anyOf": [
+            _non_empty("add_collateral"),
+            _non_empty("remove_collateral_ids"),
+            {"required": ["description"]},
+            {"required": ["secured_amount"]},
+        ]
+    }
     add_collateral = CollateralListField(min_items=0, required=False)
     remove_collateral_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1), required=False, max_length=500
@@ -117,6 +136,10 @@ class TypedIdentifierSerializer(StrictSerializer):
 
 class ConflictCheckSerializer(StrictSerializer):
     """Either full ``collateral`` items, or bare ``identifiers`` resolved as a search would."""
+
+    schema_rules: ClassVar[dict[str, Any]] = {
+        "oneOf": [{"required": ["collateral"]}, _non_empty("identifiers")]
+    }
 
     collateral = CollateralListField(required=False)
     identifiers = TypedIdentifierSerializer(many=True, required=False)

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registry.actors import actor_from_request
+from registry.api.filtering import refuse_empty_query_parameters
 from registry.api.serializers.legal import (
     ObjectionCaseSerializer,
     ObjectionCreateSerializer,
@@ -52,6 +53,7 @@ class ObjectionListCreateView(generics.GenericAPIView):
         responses=ObjectionSerializer(many=True),
     )
     def get(self, request, number: str):
+        refuse_empty_query_parameters(request)
         _registration, objections = objections_of_registration(number=number)
         page = self.paginate_queryset(objections)
         data = ObjectionSerializer(page, many=True, context=_context(request)).data
@@ -158,7 +160,8 @@ class TransferListView(generics.GenericAPIView):
         responses=TransferSerializer(many=True),
     )
     def get(self, request):
-        direction = request.query_params.get("direction") or None
+        refuse_empty_query_parameters(request)
+        direction = request.query_params.get("direction")
         if direction not in (None, "incoming", "outgoing"):
             raise ValidationError({"direction": ["incoming", "outgoing"]})
         offers = transfers_of(

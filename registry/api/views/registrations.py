@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -11,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registry.actors import actor_from_request
-from registry.api.idempotency import idempotent
+from registry.api.idempotency import MAX_KEY_LENGTH, idempotent
 from registry.api.serializers.registrations import (
     AmendmentSerializer,
     ConflictCheckSerializer,
@@ -35,7 +34,8 @@ from registry.services import registrations as services
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
-    OpenApiTypes.STR,
+    # what registry.api.idempotency accepts: printable ASCII, at most MAX_KEY_LENGTH
+    {"type": "string", "maxLength": MAX_KEY_LENGTH, "pattern": "^[ -~]*$"},
     OpenApiParameter.HEADER,
     description="Retry-safe key: the same key and body replay the first response; "
     "the same key with another body is refused with 422.",

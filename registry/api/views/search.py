@@ -18,6 +18,7 @@ from collateral.serializers import StrictSerializer
 from registry.actors import actor_from_request
 from registry.api.examples import PRIORITY_EXAMPLE, SEARCH_RESPONSE_EXAMPLES
 from registry.api.fields import BoundedDateTimeField
+from registry.api.filtering import refuse_empty_query_parameters
 from registry.api.serializers.registrations import SearchResultSerializer, SecuredPartySerializer
 from registry.choices import SearchPurpose
 from registry.models import SearchLog
@@ -247,6 +248,7 @@ class PriorityView(ReplicaReadsMixin, APIView):
         examples=[PRIORITY_EXAMPLE],
     )
     def get(self, request):
+        refuse_empty_query_parameters(request)
         params = PriorityQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         answer = priority_query(**params.validated_data)
@@ -284,7 +286,9 @@ class SearchLogView(ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return SearchLog.objects.none()
+        purpose = self.request.query_params.get("purpose", "")
+        if purpose and purpose not in SearchPurpose.values:  # "" is refused by the filter backend
+            raise serializers.ValidationError({"purpose": [", ".join(SearchPurpose.values)]})
         return search_log_of(
-            organization=actor_from_request(self.request).organization,
-            purpose=self.request.query_params.get("purpose", ""),
+            organization=actor_from_request(self.request).organization, purpose=purpose
         )
