@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 
 from registry.api.parsers import max_body_bytes, too_large_message
 
 
 class BodySizeLimitMiddleware:
-    """413 for a body whose declared length exceeds ``API_MAX_BODY_BYTES``, unread.
+    """413 for a body whose declared length exceeds ``API_MAX_BODY_BYTES``, unread; 414 for a
+    path and query longer than ``API_MAX_URI_BYTES``.
 
     The console's forms and the admin are bounded by Django's own
     ``DATA_UPLOAD_MAX_MEMORY_SIZE``; this covers every path, the API included, whose parser
@@ -19,6 +22,11 @@ class BodySizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        uri_limit = getattr(settings, "API_MAX_URI_BYTES", 4096)
+        if len(request.get_full_path().encode()) > uri_limit:
+            # below gunicorn's own request-line limit (gunicorn.conf.py), so the answer is JSON
+            message = _("The address is longer than %(limit)s bytes.") % {"limit": uri_limit}
+            return JsonResponse({"detail": message, "code": "uri_too_long"}, status=414)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

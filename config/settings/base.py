@@ -195,6 +195,9 @@ NOTIFICATION_CLAIM_LEASE_SECONDS = env.int("NOTIFICATION_CLAIM_LEASE_SECONDS", d
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=2 * 1024 * 1024)
 API_MAX_JSON_DEPTH = env.int("API_MAX_JSON_DEPTH", default=32)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+# Longest path and query answered (414 beyond); gunicorn.conf.py lets longer request lines
+# through to Django so that the 414 is the API's JSON, not gunicorn's page.
+API_MAX_URI_BYTES = env.int("API_MAX_URI_BYTES", default=4096)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -115,6 +115,7 @@ DESCRIPTIONS = {
     "404": "No such object visible to the caller (`not_found`).",
     "409": "Expired or discharged (`invalid_state`), or `conflict` with `conflicts`.",
     "413": "The body is larger than the limit (`request_too_large`); it was not read.",
+    "414": "The path and query are longer than the limit (`uri_too_long`).",
     "415": "The body is not JSON (`unsupported_media_type`).",
     "422": "The Idempotency-Key was used with another body (`idempotency_key_reused`), or a "
     "search certificate would list more results than it may (`too_many_results`).",
@@ -128,7 +129,7 @@ WRITES = {"post", "put", "patch", "delete"}
 def _codes(path: str, method: str, operation: dict[str, Any]) -> set[str]:
     parameters = operation.get("parameters", [])
     has_body = "requestBody" in operation
-    codes = {"401", "403", "429", "503"}
+    codes = {"401", "403", "414", "429", "503"}
     if has_body or any(p.get("in") == "query" for p in parameters):
         codes.add("400")
     if any(p.get("in") == "query" and p.get("name") == "page" for p in parameters):

@@ -29,6 +29,29 @@ def _post(client, url, body: str):
     return client.post(url, body, content_type="application/json")
 
 
+def test_an_address_longer_than_the_limit_is_a_json_414(client_a, unchanged):
+    long_query = "x" * 5000
+    response = client_a.get(f"/api/v1/registrations/?kind={long_query}")
+    assert response.status_code == 414
+    assert response.json()["code"] == "uri_too_long"
+    response = client_a.post(
+        f"/api/v1/registrations/?x={long_query}",
+        registration_payload(ip_item()),
+        format="json",
+    )
+    assert response.status_code == 414
+    assert client_a.get("/api/v1/registrations/?kind=" + "x" * 100).status_code == 400
+
+
+def test_gunicorn_passes_request_lines_up_to_its_maximum():
+    """So that an address between the API's limit and gunicorn's is the API's JSON 414."""
+    from pathlib import Path
+
+    config: dict = {}
+    exec(Path("gunicorn.conf.py").read_text(), config)  # noqa: S102 - the project's own file
+    assert config["limit_request_line"] == 8190
+
+
 def test_a_twenty_megabyte_body_is_413_before_parsing(client_a, unchanged):
     payload = registration_payload()
     payload["padding"] = "x" * (20 * 1024 * 1024)
