@@ -3,6 +3,9 @@
 Two kinds of lock, always taken in this order within a transaction (so no two writers can
 wait on each other in a cycle):
 
+0. **a per-registration lock** (``registration_lock``), by a write that changes one existing
+   registration, so that the set of keys it then reads and locks cannot grow behind it
+   (every write that adds keys to an existing registration takes this lock first);
 1. **per-key locks** (``identity_keys_lock``): one PostgreSQL transaction-level advisory lock
    per identity key a write reads or changes, taken in ascending order of the keys' lock ids,
    before it reads the conflicts on those keys. Two writes on the same collateral therefore
@@ -34,6 +37,19 @@ def identity_key_lock_id(key: IdentityKey) -> int:
     SHA-256). Two keys sharing an id only serialize needlessly; they never miss each other."""
     digest = hashlib.sha256(f"identity-key\x00{key.scheme}\x00{key.value}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def registration_lock(number: str) -> None:
+    """Lock registration ``number`` for changes to its keys until the transaction ends
+    (PostgreSQL; taken before any key lock). SQLite has a single writer: nothing to do."""
+    assert transaction.get_connection().in_atomic_block, "registration locks need a transaction"
+    if connection.vendor != "postgresql":
+        return
+    digest = hashlib.sha256(f"registration\x00{number}".encode()).digest()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)]
+        )
 
 
 def identity_keys_lock(keys: Iterable[IdentityKey]) -> None:

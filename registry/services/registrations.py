@@ -41,6 +41,7 @@ from registry.services.ledger import (
     ledger_append,
     ledger_lock,
     ledger_now,
+    registration_lock,
 )
 
 UNSET: Any = object()
@@ -258,21 +259,20 @@ def registration_create(
 
 def registration_keys_lock(number: str, extra: set[IdentityKey] | None = None) -> set[IdentityKey]:
     """Per-key locks over registration ``number``'s live keys (and ``extra``), taken before
-    the ledger head. Re-read until stable: an amendment that committed while this waited
-    may have given the registration keys it did not hold yet."""
-    locked: set[IdentityKey] = set()
-    wanted = set(extra or ())
-    while True:
-        wanted |= {
-            IdentityKey(scheme, value)
-            for scheme, value in IdentityKeyEntry.objects.filter(
-                registration__number=number.strip(), released_at__isnull=True
-            ).values_list("scheme", "value")
-        }
-        if wanted <= locked:
-            return locked
-        identity_keys_lock(wanted - locked)
-        locked |= wanted
+    the ledger head, in one sorted pass. The registration's own lock comes first: every write
+    that gives it keys holds that lock to its commit, so the keys read here stay its keys
+    (read in several passes, a later pass could want a key below one already held and
+    deadlock with a registration taking the two in order)."""
+    number = number.strip()
+    registration_lock(number)
+    wanted = set(extra or ()) | {
+        IdentityKey(scheme, value)
+        for scheme, value in IdentityKeyEntry.objects.filter(
+            registration__number=number, released_at__isnull=True
+        ).values_list("scheme", "value")
+    }
+    identity_keys_lock(wanted)
+    return wanted
 
 
 def _locked_own_registration(*, actor: Actor, number: str) -> Registration:
@@ -314,7 +314,11 @@ def registration_amend(
     add_items = add_items or []
     remove_item_ids = list(dict.fromkeys(remove_item_ids or []))
     # the registration's keys (released by removals) and the added ones, before the head
-    registration_keys_lock(number, {key for item in add_items for key in item.keys})
+    added_keys = {key for item in add_items for key in item.keys}
+    registration_keys_lock(number, added_keys)
+    # before the head: a registration that wrote the same look-alike row waits for the head,
+    # so writing it under the head would wait on that registration in turn (a deadlock)
+    lookalike_index_add(keys=((k.scheme, fold_lookalikes(k.value)) for k in added_keys))
     head = ledger_lock()
     now = ledger_now(head)
     registration = _locked_own_registration(actor=actor, number=number)
@@ -375,7 +379,11 @@ def registration_amend(
         IdentityKeyEntry.objects.filter(item_id__in=remove_item_ids).update(released_at=now)
     sequence = head.last_sequence + 1
     rows = _write_items(
-        registration=registration, items=add_items, effective_at=now, sequence=sequence
+        registration=registration,
+        items=add_items,
+        effective_at=now,
+        sequence=sequence,
+        lookalikes_indexed=True,
     )
     registration.full_clean(exclude=["secured_party"], validate_unique=False)
     registration.save()
