@@ -7,9 +7,10 @@ without reaching up into the API layer.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from django.utils import timezone
 from rest_framework.fields import DateTimeField
 
 from collateral.grantors import mask_id_number
@@ -17,11 +18,19 @@ from registry.models import CollateralItem, Objection, Organization, Registratio
 from registry.models.legal import STANDING
 
 _TIMESTAMP = DateTimeField()
+_TIMESTAMP_UTC = DateTimeField(default_timezone=UTC)
 
 
 def timestamp(value: datetime | None) -> str | None:
-    """An aware time as the API writes it (ISO 8601 in the service's time zone)."""
-    return None if value is None else _TIMESTAMP.to_representation(value)
+    """An aware time as the API writes it (ISO 8601 in the service's time zone).
+
+    A moment before the zone had a standard offset (Shanghai's local mean time until 1901,
+    +08:05:43) is written in UTC instead: RFC 3339 offsets are whole minutes."""
+    if value is None:
+        return None
+    if timezone.localtime(value).utcoffset().seconds % 60:
+        return _TIMESTAMP_UTC.to_representation(value)
+    return _TIMESTAMP.to_representation(value)
 
 
 def item_document(item: CollateralItem) -> dict[str, Any]:

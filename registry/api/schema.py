@@ -70,7 +70,17 @@ class DecimalFieldExtension(OpenApiSerializerFieldExtension):
             number = rf"(?:\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})"
         sign = "" if field.min_value is not None and field.min_value >= 0 else "-?"
         schema["pattern"] = f"^{sign}{number}$"
-        return schema
+        if direction != "request":
+            return schema
+        # the field reads a JSON number as well (a client's Decimal encodes as one): say so
+        as_number: dict = {"type": "number", "exclusiveMaximum": True, "maximum": 10**whole}
+        if field.min_value is not None:
+            as_number["minimum"] = float(field.min_value)
+        if field.max_value is not None:
+            as_number.update(maximum=float(field.max_value), exclusiveMaximum=False)
+        nullable = {"nullable": True} if schema.pop("nullable", False) else {}
+        described = {k: schema.pop(k) for k in ("description", "title") if k in schema}
+        return {"oneOf": [schema, as_number], **nullable, **described}
 
 
 class CollateralListFieldExtension(OpenApiSerializerFieldExtension):

@@ -182,12 +182,14 @@ def _components():
 
 def test_decimal_strings_need_a_digit_and_amounts_that_cannot_be_negative_have_no_sign():
     components = _components()
-    value = components["ValuationCreateRequest"]["properties"]["value"]
-    pattern = re.compile(value["pattern"])
+    as_string, as_number = components["ValuationCreateRequest"]["properties"]["value"]["oneOf"]
+    pattern = re.compile(as_string["pattern"])
     assert not pattern.match("") and not pattern.match("-") and not pattern.match("-5")
     assert pattern.match("5") and pattern.match("5.25") and pattern.match(".5")
+    assert as_number["type"] == "number"  # a JSON number is read too (a client's Decimal)
     amount = components["RegistrationCreateRequest"]["properties"]["secured_amount"]
-    assert not re.match(amount["pattern"], "")
+    assert not re.match(amount["oneOf"][0]["pattern"], "")
+    assert amount["oneOf"][1]["minimum"] == 0
 
 
 def test_the_schema_states_item_bounds_period_choice_and_id_length():

@@ -383,3 +383,28 @@ def test_an_empty_haircut_policy_parameter_is_a_400(client_a):
     response = client_a.get("/api/v1/haircut-policy/?platform=")
     assert response.status_code == 400
     assert list(response.json()) == ["platform"]
+
+
+def test_a_moment_before_standard_time_is_written_with_a_whole_minute_offset(client_a):
+    """Shanghai's local mean time (+08:05:43, before 1901) is no RFC 3339 offset: such a
+    moment comes back in UTC (found by make fuzz on priority's as_of)."""
+    import re
+
+    response = client_a.get(
+        "/api/v1/priority/",
+        {"kind": "ip", "identifier": "201710601862.3", "as_of": "0055-08-31T04:20:23Z"},
+    )
+    assert response.status_code == 200, response.json()
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", response.json()["as_of"]
+    ), response.json()["as_of"]
+
+
+def test_size_limits_answer_in_the_callers_language(client_a):
+    response = client_a.get("/api/v1/registrations/?kind=" + "x" * 5000, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 414
+    assert response.json()["detail"] == "The address is longer than 4096 bytes."
+    response = client_a.get(
+        "/api/v1/registrations/?kind=" + "x" * 5000, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert response.json()["detail"] == "请求地址超过 4096 字节。"

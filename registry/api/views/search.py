@@ -155,10 +155,12 @@ SEARCH_PARAMETERS = [
         description=_("The registry as it stood at this moment (ledger and index times)."),
     ),
     OpenApiParameter("purpose", OpenApiTypes.STR, enum=SearchPurpose.values),
-    OpenApiParameter("page", OpenApiTypes.INT, description=_("Page number, from 1.")),
+    OpenApiParameter(
+        "page", {"type": "integer", "minimum": 1}, description=_("Page number, from 1.")
+    ),
     OpenApiParameter(
         "page_size",
-        OpenApiTypes.INT,
+        {"type": "integer", "minimum": 1, "maximum": SearchPagination.max_page_size},
         description=_("Results per page: 50 unless given, at most 200."),
     ),
 ]
