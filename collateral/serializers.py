@@ -25,7 +25,8 @@ def _shown(name: Any) -> str:
 
 
 class StrictSerializer(serializers.Serializer):
-    """A request serializer that refuses keys it does not know, each under its own name.
+    """A request serializer that refuses keys it does not know, each under its own name,
+    and numbers where it reads text.
 
     Every request body of the API is read by one of these (DESIGN §4 field-error shape):
     ``{"secured_amt": ["Unknown field; did you mean secured_amount?"]}``. A read-only field
@@ -35,6 +36,7 @@ class StrictSerializer(serializers.Serializer):
 
     unknown_message = _("Unknown field; use one of: %(keys)s.")
     did_you_mean_message = _("Unknown field; did you mean %(name)s?")
+    not_text_message = _("Give text (a JSON string), not a number.")
 
     def unknown_field_errors(self, data: Any) -> dict[str, list[str]]:
         if not isinstance(data, Mapping):
@@ -54,8 +56,22 @@ class StrictSerializer(serializers.Serializer):
             errors[_shown(key)] = [message]
         return errors
 
+    def not_text_errors(self, data: Any) -> dict[str, list[str]]:
+        """A text field given a JSON number or boolean (DRF would read ``0`` as ``"0"``): the
+        schema says string, and a number where text belongs is a client's mistake."""
+        if not isinstance(data, Mapping):
+            return {}
+        return {
+            name: [str(self.not_text_message)]
+            for name, field in self.fields.items()
+            if isinstance(field, serializers.CharField)
+            and not field.read_only
+            and data.get(name) is not None
+            and not isinstance(data[name], str)
+        }
+
     def to_internal_value(self, data: Any) -> Any:
-        unknown = self.unknown_field_errors(data)
+        unknown = {**self.unknown_field_errors(data), **self.not_text_errors(data)}
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as exc:

@@ -408,3 +408,14 @@ def test_size_limits_answer_in_the_callers_language(client_a):
         "/api/v1/registrations/?kind=" + "x" * 5000, HTTP_ACCEPT_LANGUAGE="zh-hans"
     )
     assert response.json()["detail"] == "请求地址超过 4096 字节。"
+
+
+def test_a_number_where_text_belongs_is_a_400_naming_it(client_a, unchanged):
+    """DRF reads ``"description": 0`` as ``"0"``; the schema says string (found by make fuzz)."""
+    payload = registration_payload(ip_item())
+    payload["description"] = 0
+    payload["grantor"]["name"] = 12
+    response = client_a.post("/api/v1/registrations/", payload, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert "description" in body and "name" in body["grantor"]
