@@ -13,7 +13,10 @@
 
 Budget: ``FUZZ_EXAMPLES`` examples per operation and phase (default 200) and ``FUZZ_MAX_TIME``
 seconds per run (default 240), so the whole target stays under ten minutes in CI.
-Exit status: non-zero when any check failed in either run.
+Exit status: non-zero when any check failed in either run; with ``FUZZ_RANDOM_ADVISORY=1``
+(what CI sets) only the fixed seed decides it, and a failure of the random seed is printed
+with its replay command: a merge is never refused by what a dice roll found first, and
+whatever it finds is fixed and pinned by a test.
 """
 
 from __future__ import annotations
@@ -199,6 +202,9 @@ def main() -> int:
                 report = ROOT / "var" / f"fuzz-{seed_value}.ndjson"
                 code = schemathesis(web.url, auth_file, seed_value, report)
                 log(f"seed {seed_value} ({first} first): {'passed' if code == 0 else 'FAILED'}")
+                if code and seed_value != FIXED_SEED and os.environ.get("FUZZ_RANDOM_ADVISORY"):
+                    log(f"advisory: the random seed found failures; replay FUZZ_SEED={seed_value}")
+                    continue
                 status = status or code
         log(f"replay: FUZZ_SEED={random_seed} make fuzz (the fixed seed is {FIXED_SEED})")
         return status
