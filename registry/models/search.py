@@ -47,7 +47,7 @@ class SearchLog(models.Model):
 class SearchEnumerationAlert(models.Model):
     """Resident-ID searches of one organization that look like recovering masked IDs.
 
-    For the platform operator (and the organization's admins): one unresolved alert per
+    For the platform operator (superusers; lenders' staff do not see them): one unresolved alert per
     organization, signal and subject (the shared pattern, or ``misses``), which grows in
     place as more such searches come (``search_count``, ``last_seen_at``), like the alerts
     app's alerts. Raising it twice for the same searches changes nothing.

@@ -122,33 +122,51 @@ def _alert_raise(
     alert.save(update_fields=["search_count", "actors", "last_seen_at"])
 
 
+def _after_last_resolution(
+    rows: QuerySet[SearchLog], *, organization_id: int, signal: str, subject: str
+) -> QuerySet[SearchLog]:
+    """Only the searches after the operator last resolved this signal and subject: a resolved
+    alert does not come straight back for the searches it already covered."""
+    resolved = (
+        SearchEnumerationAlert.objects.using(DEFAULT_DB_ALIAS)
+        .filter(organization_id=organization_id, signal=signal, subject_key=subject)
+        .exclude(resolved_at__isnull=True)
+        .order_by("-resolved_at")
+        .values_list("resolved_at", flat=True)
+        .first()
+    )
+    return rows if resolved is None else rows.filter(created_at__gt=resolved)
+
+
 def enumeration_check(*, organization_id: int, pattern: str, now: datetime) -> None:
     """After a resident-ID search is logged: alert on many misses, or on many distinct
-    resident IDs sharing one pattern, within ``ENUMERATION_WINDOW_SECONDS``."""
+    resident IDs sharing one pattern, within ``ENUMERATION_WINDOW_SECONDS`` (and since the
+    operator last resolved that alert)."""
     log = _resident_id_log(
         organization_id, now - timedelta(seconds=settings.ENUMERATION_WINDOW_SECONDS)
     )
-    misses = log.filter(result_count=0)
+    signal, subject = EnumerationSignal.MISSES, "misses"
+    misses = _after_last_resolution(
+        log.filter(result_count=0), organization_id=organization_id, signal=signal, subject=subject
+    )
     if misses.count() >= settings.ENUMERATION_MAX_MISSES:
         _alert_raise(
-            organization_id=organization_id,
-            signal=EnumerationSignal.MISSES,
-            subject="misses",
-            rows=misses,
-            now=now,
+            organization_id=organization_id, signal=signal, subject=subject, rows=misses, now=now
         )
-    shared = log.filter(resident_id_pattern=pattern)
+    signal, subject = EnumerationSignal.SHARED_PATTERN, pattern[:6] + "*" * 8 + pattern[6:]
+    shared = _after_last_resolution(
+        log.filter(resident_id_pattern=pattern),
+        organization_id=organization_id,
+        signal=signal,
+        subject=subject,
+    )
     distinct = {
         resident_id_searched(SearchQuery(grantor_id=q.get("grantor_id", "")))
         for q in shared.values_list("query", flat=True)
     }
     if len(distinct) >= settings.ENUMERATION_MAX_SHARED_PATTERN:
         _alert_raise(
-            organization_id=organization_id,
-            signal=EnumerationSignal.SHARED_PATTERN,
-            subject=pattern[:6] + "*" * 8 + pattern[6:],
-            rows=shared,
-            now=now,
+            organization_id=organization_id, signal=signal, subject=subject, rows=shared, now=now
         )
 
 

@@ -87,6 +87,22 @@ def test_the_alert_is_one_per_subject_and_grows_in_place(client_b, victim):
     )
 
 
+def test_a_resolved_alert_does_not_come_straight_back(client_b, victim):
+    """Resolving covers the searches seen so far; only new ones can raise it again."""
+    from django.utils import timezone
+
+    for candidate in candidates(n=24):
+        client_b.get(URL, {"grantor_id": candidate})
+    SearchEnumerationAlert.objects.update(resolved_at=timezone.now())
+    client_b.get(URL, {"grantor_id": candidates(prefix="110101", n=1)[0]})
+    assert not SearchEnumerationAlert.objects.filter(resolved_at__isnull=True).exists()
+    for candidate in candidates(prefix="110102", n=24):
+        client_b.get(URL, {"grantor_id": candidate})
+    assert SearchEnumerationAlert.objects.filter(
+        signal=EnumerationSignal.MISSES, resolved_at__isnull=True
+    ).exists()
+
+
 def test_a_normal_lenders_few_searches_trip_nothing(client_b, victim):
     for candidate in [victim["id_number"], *candidates(prefix="330106", n=4)]:
         assert client_b.get(URL, {"grantor_id": candidate}).status_code == 200
