@@ -45,18 +45,11 @@ def logger(name: str):
 
 def signing_key_pem() -> str:
     """A throwaway Ed25519 key: production refuses to sign certificates without one."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    if str(ROOT) not in sys.path:  # run as a script from bench/: the project's own modules
+        sys.path.insert(0, str(ROOT))
+    from registry.signing import new_private_key_pem
 
-    return (
-        Ed25519PrivateKey.generate()
-        .private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        .decode()
-    )
+    return new_private_key_pem()
 
 
 def production_env(

@@ -12,18 +12,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _pem() -> str:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from registry.signing import new_private_key_pem
 
-    return (
-        Ed25519PrivateKey.generate()
-        .private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        .decode()
-    )
+    return new_private_key_pem()
 
 
 def _good_env() -> dict[str, str]:
