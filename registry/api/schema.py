@@ -163,17 +163,20 @@ def _codes(path: str, method: str, operation: dict[str, Any]) -> set[str]:
 
 # registry.filters.MAX_UTC_OFFSET: a time in a query ends with Z or an offset within ±14:00
 REAL_UTC_OFFSET = r"(?:[Zz]|[+-](?:0\d|1[0-3]):?[0-5]\d|[+-]14:?00)$"
+# registry.filters.moment_out_of_range: and its year, as given, lies within 2–9998
+STORABLE_YEAR = r"^(?:000[2-9]|00[1-9]\d|0[1-9]\d\d|[1-8]\d{3}|9[0-8]\d\d|99[0-8]\d|999[0-8])-"
+STORABLE_TIME = f"{STORABLE_YEAR}.*{REAL_UTC_OFFSET}"
 
 
 def _refuse_empty_query_values(operation: dict[str, Any]) -> None:
     """A query parameter given empty is a 400 (``?kind=``), so a string one has minLength 1;
-    a time must carry a real UTC offset."""
+    a time must carry a real UTC offset and a storable year."""
     for parameter in operation.get("parameters", []):
         schema = parameter.get("schema", {})
         if parameter.get("in") == "query" and schema.get("type") == "string":
             schema.setdefault("minLength", 1)
             if schema.get("format") == "date-time":
-                schema.setdefault("pattern", REAL_UTC_OFFSET)
+                schema.setdefault("pattern", STORABLE_TIME)
 
 
 def document_error_responses(result, generator, request, public):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from registry.api.parsers import BoundedJSONParser, RequestTooLarge
@@ -119,6 +121,35 @@ def test_offsets_and_years_beyond_real_ones_are_a_400(client_a, moment):
     response = client_a.get(URL, {"expires_before": moment})
     assert response.status_code == 400, response.content
     assert "expires_before" in response.json()
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "0001-12-31T23:00:00Z",
+        "0002-01-01T00:00:00Z",
+        "0010-06-01T00:00:00Z",
+        "0999-06-01T00:00:00Z",
+        "1000-06-01T00:00:00+08:00",
+        "2026-06-01T00:00:00+14:00",
+        "2026-06-01T00:00:00+14:01",
+        "9899-06-01T00:00:00Z",
+        "9989-06-01T00:00:00Z",
+        "9998-12-31T23:59:59-12:00",
+        "9999-01-01T00:00:00Z",
+    ],
+)
+def test_the_schema_pattern_of_a_time_admits_what_the_server_accepts(client_a, moment):
+    """What schemathesis (and a bank's generated client) may send as schema-valid, the server
+    accepts, and what the server refuses the pattern refuses (years 2–9998, offsets ±14:00)."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    [parameter] = [
+        p
+        for p in schema["paths"]["/api/v1/registrations/"]["get"]["parameters"]
+        if p["name"] == "expires_before"
+    ]
+    accepted = client_a.get(URL, {"expires_before": moment}).status_code == 200
+    assert bool(re.search(parameter["schema"]["pattern"], moment)) == accepted, moment
 
 
 def test_real_extreme_offsets_are_accepted(client_a):
