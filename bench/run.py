@@ -10,8 +10,10 @@ it, for each size in ``--scan-keys`` and then ``--keys``:
 3. at the main size drives gunicorn from wrk (a separate process, Lua scripts in bench/wrk/):
    identifier, grantor-ID and grantor-name search (p50/p95/p99 at 1 client, throughput at 8),
    registration create with 5 items and the conflict check (throughput and p95 at 8);
-4. queues the full duplicate scan and the expiry scan to the worker, twice each, and reads
-   their wall times from the worker's log and its processes' peak RSS from /proc.
+4. times the ceiling script's raw ``GROUP BY`` over the database's own live keys (best of
+   two: the duplicate scan's ceiling over the same keys), then queues the full duplicate scan
+   and the expiry scan to the worker, twice each, and reads their wall times from the
+   worker's log and its processes' peak RSS from /proc.
 
 Then it runs ``../shared/ceiling/run`` (beside the checkout; skipped with a message if absent)
 on the same server, prints every figure beside its ceiling as a ratio, and writes
@@ -42,7 +44,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench_databases import drop_database, fresh_database
-from stack import ROOT, Web, Worker, manage, production_env
+from scan import RAW_GROUP_BY
+from stack import ROOT, Web, Worker, free_port, manage, production_env
 
 WRK_DIR = ROOT / "bench" / "wrk"
 RESULTS = ROOT / "bench" / "results"
@@ -170,8 +173,22 @@ def http_probes(url: str, probes: dict, seconds: int, only: set[str]) -> dict:
     return out
 
 
-def scans(worker: Worker) -> dict:
-    out = {}
+def raw_group_by_ms(database_url: str) -> float:
+    """The ceiling script's raw ``GROUP BY`` over this database's own live keys, best of two:
+    the target compares the duplicate scan with it over the same keys."""
+    import psycopg
+
+    times = []
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        for _ in range(2):
+            started = time.perf_counter()
+            conn.execute(RAW_GROUP_BY).fetchone()
+            times.append((time.perf_counter() - started) * 1000)
+    return min(times)
+
+
+def scans(worker: Worker, database_url: str) -> dict:
+    out = {"raw_group_by_ms": raw_group_by_ms(database_url)}
     for name, task in (
         ("duplicate_scan", "registry.duplicate_pledges_scan"),
         ("expiry_scan", "registry.expiring_alerts"),
@@ -259,14 +276,14 @@ def measure(size: int, *, http: bool, args, url: str, replica: str | None, redis
         try:
             if http:
                 probes = prepare_probes(env, workdir)
-                web = Web(env, 20000 + os.getpid() % 20000)
+                web = Web(env, free_port())
                 out["http"] = http_probes(web.url, probes, args.seconds, args.only)
                 if "search" in args.only:
                     out["explain"] = explain_searches(env)
                 web.stop()
                 web = None
             if "scans" in args.only:
-                out["scans"] = scans(worker)
+                out["scans"] = scans(worker, database)
         finally:
             if web:
                 web.stop()
@@ -392,12 +409,18 @@ def table(result: dict) -> str:
             ("duplicate_scan", "full duplicate scan"),
             ("expiry_scan", "expiry scan"),
         ):
+            same_keys = data["scans"].get("raw_group_by_ms")  # absent in older results
+            if name != "duplicate_scan":
+                ceiling_ms, ceiling_name = None, ""
+            elif same_keys:
+                ceiling_ms, ceiling_name = same_keys, "raw GROUP BY over the same keys"
+            else:
+                ceiling_ms = group_by * scale if group_by else None
+                ceiling_name = "raw GROUP BY" + ("" if scale == 1 else f" × {scale:g}, linear")
             for run in ("first", "again"):
                 seconds = data["scans"][name][run]["seconds"]
-                ceiling_ms = group_by * scale if (group_by and name == "duplicate_scan") else None
                 row(f"{label}, {tag}, {'first' if run == 'first' else 'second'} run",
-                    seconds * 1000, "ms", ceiling_ms,
-                    "raw GROUP BY" + ("" if scale == 1 else f" × {scale:g}, linear"),
+                    seconds * 1000, "ms", ceiling_ms, ceiling_name,
                     higher_is_better=False)  # fmt: skip
         row(f"worker peak RSS, {tag}", data["scans"]["worker_peak_rss_mb"], "MB")
         row(f"seed_registry, {tag}", data["seed_s"] * 1000, "ms",

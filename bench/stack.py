@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -75,6 +76,13 @@ def production_env(
     if replica_url:
         env["DATABASE_REPLICA_URL"] = replica_url
     return env
+
+
+def free_port() -> int:
+    """A TCP port nothing on this machine listens on at the moment."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def manage(env: dict, *args: str) -> str:
@@ -223,15 +231,18 @@ class Beat:
 class Web:
     """gunicorn with production settings; ``WEB_CONCURRENCY`` workers (default 2)."""
 
-    def __init__(self, env: dict, port: int, log_path: Path | None = None) -> None:
+    def __init__(
+        self, env: dict, port: int, log_path: Path | None = None, timeout: int = 30
+    ) -> None:
         self.url = f"http://127.0.0.1:{port}"
         host = env.get("ALLOWED_HOSTS", "127.0.0.1").split(",")[0]
-        log_args = ["--error-logfile", str(log_path)] if log_path else []
+        # everything the processes write (gunicorn's log and the application's) goes there
+        self.log = log_path.open("w") if log_path else None
         self.process = subprocess.Popen(  # noqa: S603
             [str(BIN / "gunicorn"), "config.wsgi:application", "-b", f"127.0.0.1:{port}",
              "-w", os.environ.get("WEB_CONCURRENCY", "2"), "--log-level", "warning",
-             *log_args],
-            cwd=ROOT, env=env, start_new_session=True,
+             "--timeout", str(timeout)],
+            cwd=ROOT, env=env, start_new_session=True, stdout=self.log, stderr=self.log,
         )  # fmt: skip
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -254,6 +265,8 @@ class Web:
 
     def stop(self) -> None:
         _stop_group(self.process)
+        if self.log:
+            self.log.close()
 
 
 class RedisServer:

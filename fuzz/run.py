@@ -24,12 +24,9 @@ from __future__ import annotations
 import json
 import os
 import random
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -43,8 +40,7 @@ sys.path.insert(0, str(ROOT / "fuzz"))
 
 from bench_databases import drop_database, fresh_database  # noqa: E402
 from seed import seed  # noqa: E402
-
-from registry.signing import new_private_key_pem  # noqa: E402
+from stack import Web, free_port, manage, signing_key_pem  # noqa: E402
 
 FIXED_SEED = 20261202
 CONFIG = ROOT / "fuzz" / "schemathesis.toml"
@@ -52,12 +48,6 @@ CONFIG = ROOT / "fuzz" / "schemathesis.toml"
 
 def log(message: str) -> None:
     print(f"fuzz: {message}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def service_env(database_url: str) -> dict:
@@ -72,7 +62,7 @@ def service_env(database_url: str) -> dict:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": database_url,
-        "SEARCH_CERTIFICATE_SIGNING_KEY": new_private_key_pem(),
+        "SEARCH_CERTIFICATE_SIGNING_KEY": signing_key_pem(),
         # the fuzzer sends thousands of requests a minute on one key; a bank's gets 1,200
         "API_THROTTLE_RATE": "100000000/min",
         # the seeded webhooks point at this machine (nothing here resolves outside names)
@@ -82,49 +72,6 @@ def service_env(database_url: str) -> dict:
     }
     env.pop("DATABASE_REPLICA_URL", None)
     return env
-
-
-def manage(env: dict, *args: str) -> str:
-    done = subprocess.run(  # noqa: S603 - manage.py with our arguments
-        [str(BIN / "python"), "manage.py", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if done.returncode:
-        sys.exit(f"fuzz: manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
-    return done.stdout
-
-
-class Web:
-    """gunicorn, two workers, on a free port; its log goes to ``var/fuzz-web.log``."""
-
-    def __init__(self, env: dict) -> None:
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        self.log_path = ROOT / "var" / "fuzz-web.log"
-        self.log = self.log_path.open("w")
-        self.process = subprocess.Popen(  # noqa: S603
-            [str(BIN / "gunicorn"), "config.wsgi:application", "-b", f"127.0.0.1:{port}",
-             "-w", os.environ.get("WEB_CONCURRENCY", "2"), "--timeout", "120",
-             "--log-level", "warning"],
-            cwd=ROOT, env=env, start_new_session=True, stdout=self.log, stderr=self.log,
-        )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"{self.url}/healthz/", timeout=2)  # noqa: S310
-                return
-            except urllib.error.HTTPError:
-                return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        sys.exit(f"fuzz: gunicorn did not answer; see {self.log_path}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=30)
-        self.log.close()
 
 
 def auth_document(path: Path, keys: dict[str, str], first: str) -> None:
@@ -187,7 +134,7 @@ def main() -> int:
         .splitlines()[-1]
         for code in ("BANKA", "BANKB")
     }
-    web = Web(env)
+    web = Web(env, free_port(), ROOT / "var" / "fuzz-web.log", timeout=120)
     try:
         made = seed(web.url, keys["BANKA"], keys["BANKB"])
         manage(env, "run_job", "duplicate_pledges")
