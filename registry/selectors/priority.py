@@ -46,20 +46,24 @@ def live_entries_q(now: datetime) -> Q:
 def live_entries_for_keys(
     keys: Iterable[IdentityKey], *, now: datetime | None = None
 ) -> list[IdentityKeyEntry]:
-    """Every live index row on any of ``keys``: one indexed query per scheme and chunk."""
+    """Every live index row on any of ``keys``: one indexed query per chunk of keys, each
+    an OR of one ``scheme = … AND value IN (…)`` per scheme (a conflict check's items of
+    several kinds are one query, not one per scheme)."""
     now = now or timezone.now()
-    by_scheme: dict[str, set[str]] = defaultdict(set)
-    for key in keys:
-        by_scheme[key.scheme].add(key.value)
+    ordered = sorted({(key.scheme, key.value) for key in keys})
     entries: list[IdentityKeyEntry] = []
-    for scheme, values in by_scheme.items():
-        ordered = sorted(values)
-        for start in range(0, len(ordered), CHUNK):
-            entries.extend(
-                IdentityKeyEntry.objects.filter(
-                    live_entries_q(now), scheme=scheme, value__in=ordered[start : start + CHUNK]
-                ).select_related("registration__secured_party")
+    for start in range(0, len(ordered), CHUNK):
+        by_scheme: dict[str, list[str]] = defaultdict(list)
+        for scheme, value in ordered[start : start + CHUNK]:
+            by_scheme[scheme].append(value)
+        on_keys = Q()
+        for scheme, values in by_scheme.items():
+            on_keys |= Q(scheme=scheme, value__in=values)
+        entries.extend(
+            IdentityKeyEntry.objects.filter(live_entries_q(now), on_keys).select_related(
+                "registration__secured_party"
             )
+        )
     return entries
 
 

@@ -50,12 +50,23 @@ def _copy_rows(rows: list[tuple[int, str]]) -> None:
 
 
 def _insert_rows(rows: list[tuple[int, str]]) -> None:
-    """One statement run for every row (``bulk_create`` would cut them into many on SQLite)."""
+    """The rows in one statement on PostgreSQL (a registration's ~14 rows per key were one
+    statement each: a round trip each); elsewhere one statement run for every row
+    (``bulk_create`` would cut them into many on SQLite)."""
     ops = connection.ops
     table = ops.quote_name(LookalikeVariant._meta.db_table)
-    insert = ops.insert_statement(on_conflict=OnConflict.IGNORE)
-    suffix = ops.on_conflict_suffix_sql([], OnConflict.IGNORE, None, None)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # inserted in the one order every writer uses, as _copy_rows does
+            cursor.execute(
+                f"INSERT INTO {table} (variant, folded) SELECT variant, folded"  # noqa: S608
+                " FROM unnest(%s::bigint[], %s::varchar[]) AS t (variant, folded)"
+                " ORDER BY variant, folded ON CONFLICT DO NOTHING",
+                [[variant for variant, _f in rows], [folded for _v, folded in rows]],
+            )
+            return
+        insert = ops.insert_statement(on_conflict=OnConflict.IGNORE)
+        suffix = ops.on_conflict_suffix_sql([], OnConflict.IGNORE, None, None)
         cursor.executemany(f"{insert} {table} (variant, folded) VALUES (%s, %s) {suffix}", rows)
 
 
