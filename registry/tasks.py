@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from registry import dispatch
 from registry.jobs import JobResult, Schedule, register_job
 from registry.services.idempotency import idempotency_records_purge
 from registry.services.objections import objections_lapse_due
@@ -102,3 +103,9 @@ def registrations_expire() -> dict:
 def purge_idempotency_records() -> dict:
     """Forget Idempotency-Key responses past their retention."""
     return idempotency_purge_job().as_dict()
+
+
+@shared_task(name=dispatch.DELIVER_TASK)
+def announced_tasks_run(*, calls: list[list]) -> None:
+    """After a write commits: the tasks subscribed to what it announced, from one message."""
+    dispatch.deliver(calls)

@@ -351,8 +351,9 @@ def objection_rule(
         )
     dispatch.objections_changed([registration.pk])
     if ordered is not None:
-        dispatch.registrations_changed([registration.pk])
-        dispatch.grantor_events_recorded([ordered.pk])
+        dispatch.registration_event_recorded(
+            registration_ids=[registration.pk], event_ids=[ordered.pk]
+        )
     return objection
 
 

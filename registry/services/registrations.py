@@ -252,8 +252,7 @@ def registration_create(
         },
         read_back=False,
     )
-    dispatch.registrations_changed([registration.pk])
-    dispatch.grantor_events_recorded([event.pk])
+    dispatch.registration_event_recorded(registration_ids=[registration.pk], event_ids=[event.pk])
     return RegistrationResult(registration=registration, conflicts=conflicts)
 
 
@@ -403,9 +402,10 @@ def registration_amend(
             "conflicts": _conflict_payload(conflicts),
         },
     )
-    if add_items or remove_item_ids:
-        dispatch.registrations_changed([registration.pk])
-    dispatch.grantor_events_recorded([event.pk])
+    dispatch.registration_event_recorded(
+        registration_ids=[registration.pk] if add_items or remove_item_ids else [],
+        event_ids=[event.pk],
+    )
     return RegistrationResult(registration=registration, conflicts=conflicts)
 
 
@@ -471,8 +471,7 @@ def registration_discharge(*, actor: Actor, number: str) -> Registration:
         occurred_at=now,
         payload={},
     )
-    dispatch.registrations_changed([registration.pk])
-    dispatch.grantor_events_recorded([event.pk])
+    dispatch.registration_event_recorded(registration_ids=[registration.pk], event_ids=[event.pk])
     return registration
 
 

@@ -213,6 +213,7 @@ def test_seeded_collateral_is_valid_and_keyed_as_the_services_would():
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_checks_and_scan_open_each_alert_once(bank_a, bank_b, monkeypatch):
     monkeypatch.setattr("registry.dispatch.registrations_changed", lambda ids: None)
+    monkeypatch.setattr("registry.dispatch.registration_event_recorded", lambda **ids: None)
     number = patent_number()
     register(actor_for(bank_a), ip_item(number))
     second = register(actor_for(bank_b), ip_item(number))

@@ -119,6 +119,7 @@ def test_two_senders_racing_send_each_mail_exactly_once(bank_a, bank_b, monkeypa
         "registry.alerts.services.notifications._kick_senders", lambda channels: None
     )
     monkeypatch.setattr("registry.dispatch.registrations_changed", lambda ids: None)
+    monkeypatch.setattr("registry.dispatch.registration_event_recorded", lambda **ids: None)
     bank_a.notification_email = "alerts@bank-a.example.com"
     bank_a.save()
     for i in range(30):

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Aggregate, CharField, F, Max, Min, QuerySet
+from django.db.models import Aggregate, CharField, Exists, F, Max, Min, OuterRef, QuerySet
 from django.utils import timezone
 
 from collateral.kinds.base import IdentityKey
@@ -65,12 +65,15 @@ def _ids(value) -> tuple[int, ...]:
     return tuple(sorted({int(v) for v in value}))
 
 
-def colliding_keys(entries: QuerySet[IdentityKeyEntry]) -> Iterator[tuple[IdentityKey, tuple]]:
+def colliding_keys(
+    entries: QuerySet[IdentityKeyEntry], *, stream: bool = True
+) -> Iterator[tuple[IdentityKey, tuple]]:
     """Keys held by more than one registration among ``entries``, with those registrations.
 
-    One grouped query, streamed: ``GROUP BY scheme, value HAVING MIN(registration_id) <
+    One grouped query: ``GROUP BY scheme, value HAVING MIN(registration_id) <
     MAX(registration_id)`` (that is, more than one distinct registration, but computable by a
-    hash aggregate without sorting for COUNT(DISTINCT)).
+    hash aggregate without sorting for COUNT(DISTINCT)). ``stream``: through a server-side
+    cursor (a full scan); the incremental check's few rows are fetched at once instead.
     """
     rows = (
         entries.order_by()
@@ -83,7 +86,7 @@ def colliding_keys(entries: QuerySet[IdentityKeyEntry]) -> Iterator[tuple[Identi
         .filter(low__lt=F("high"))
         .values_list("scheme", "value", "registration_ids")
     )
-    for scheme, value, registration_ids in rows.iterator(chunk_size=5000):
+    for scheme, value, registration_ids in rows.iterator(chunk_size=5000) if stream else rows:
         yield IdentityKey(scheme, value), _ids(registration_ids)
 
 
@@ -261,20 +264,12 @@ def duplicate_pledges_scan(*, now: datetime | None = None) -> JobResult:
     return result.finish()
 
 
-def _keys_by_scheme(keys: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
-    by_scheme: dict[str, set[str]] = defaultdict(set)
-    for scheme, value in keys:
-        by_scheme[scheme].add(value)
-    return {scheme: sorted(values) for scheme, values in by_scheme.items()}
-
-
-def _live_on_keys(keys: Iterable[tuple[str, str]], now: datetime) -> Iterator[QuerySet]:
-    """Live index rows on ``keys``: one indexed query per scheme and chunk of values."""
-    for scheme, values in _keys_by_scheme(keys).items():
-        for start in range(0, len(values), CHUNK):
-            yield IdentityKeyEntry.objects.filter(
-                live_entries_q(now), scheme=scheme, value__in=values[start : start + CHUNK]
-            )
+def _on_keys_of(registration_ids: list[int], *, live_only: bool, now: datetime) -> Exists:
+    """An index row whose key is (live, if ``live_only``) among these registrations' keys."""
+    held = IdentityKeyEntry.objects.filter(
+        registration_id__in=registration_ids, scheme=OuterRef("scheme"), value=OuterRef("value")
+    )
+    return Exists(held.filter(live_entries_q(now)) if live_only else held)
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
@@ -295,27 +290,27 @@ def duplicate_pledges_check(*, registration_ids: Iterable[int], now=None) -> Job
     alerts_lock(KIND)
     now = now or timezone.now()
     changed = sorted(set(registration_ids))
-    touched: set[tuple[str, str]] = set()
-    for chunk in _chunks(changed):
-        touched.update(
-            IdentityKeyEntry.objects.filter(registration_id__in=chunk).values_list(
-                "scheme", "value"
-            )
-        )
+    # the neighbours: registrations live on any key the changed ones hold or held (one
+    # query per chunk, the keys matched in the database rather than read out and sent back)
     scope = set(changed)
-    for entries in _live_on_keys(touched, now):
-        scope.update(entries.values_list("registration_id", flat=True))
-    live_keys: set[tuple[str, str]] = set()
-    for chunk in _chunks(sorted(scope)):
-        live_keys.update(
+    for chunk in _chunks(changed):
+        scope.update(
             IdentityKeyEntry.objects.filter(
-                live_entries_q(now), registration_id__in=chunk
-            ).values_list("scheme", "value")
+                live_entries_q(now), _on_keys_of(chunk, live_only=False, now=now)
+            ).values_list("registration_id", flat=True)
         )
-    rows = [row for entries in _live_on_keys(live_keys, now) for row in colliding_keys(entries)]
-    collisions = _collisions(rows)
-    result.scanned, result.found = len(live_keys), len(collisions)
+    # every live key of the scope, grouped; a scope of one registration cannot collide
+    found: dict[IdentityKey, tuple[int, ...]] = {}
+    for chunk in _chunks(sorted(scope)) if len(scope) > 1 else ():
+        live_on_scope = IdentityKeyEntry.objects.filter(
+            live_entries_q(now), _on_keys_of(chunk, live_only=True, now=now)
+        )
+        found.update(colliding_keys(live_on_scope, stream=False))
+    collisions = _collisions(found.items())
+    # scanned: the registrations looked at (their live keys are grouped in the database)
+    result.scanned, result.found = len(scope), len(collisions)
     result.extra["scope"] = len(scope)
+    result.extra["colliding_keys"] = len(found)
     existing_ids: set[int] = set()
     for chunk in _chunks(sorted(scope)):
         existing_ids.update(

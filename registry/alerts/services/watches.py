@@ -127,14 +127,19 @@ def grantor_watch_alerts_raise(
     *, event_ids: Iterable[int], now: datetime | None = None
 ) -> ReconcileCounts:
     """Raise the ``grantor_watch`` alerts of these ledger events: one per watch and event,
-    never twice (the subjects already alerted, in any status, are left alone)."""
-    alerts_lock(KIND)
+    never twice (the subjects already alerted, in any status, are left alone).
+
+    The events and the watches are read before the lock: no alert goes into the specs, and
+    an event naming no watched grantor (most of them) takes no lock and writes nothing."""
     events = list(
         LedgerEvent.objects.filter(pk__in=list(event_ids), event__in=list(WATCHED_EVENTS))
         .select_related("registration__secured_party")
         .order_by("sequence")
     )
     specs = _specs(events)
+    if not specs:
+        return ReconcileCounts()
+    alerts_lock(KIND)
     keys = [spec.subject_key for spec in specs]
     raised = set(
         Alert.objects.filter(kind=KIND, subject_key__in=keys).values_list(
