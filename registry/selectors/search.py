@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -60,46 +61,141 @@ class _Found:
     explanations: list[dict[str, Any]] = field(default_factory=list)
 
 
+class _Listed:
+    """Results found whole in Python (identifier, registration number), in their order."""
+
+    def __init__(self, found: list[_Found]) -> None:
+        self._found = found
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+    def count_of(self, match: str) -> int:
+        return sum(1 for f in self._found if f.match == match)
+
+    def found(self, start: int, stop: int) -> list[_Found]:
+        return self._found[start:stop]
+
+    def hit(self, found: _Found, registration: Registration) -> SearchHit:
+        return SearchHit(registration, found.match, found.matched, found.explanations)
+
+    def similar_among(self, numbers: set[str]) -> _Listed:
+        """Exact results, and only the similar ones registered under these numbers."""
+        similar = [f.registration_id for f in self._found if f.match == MatchType.SIMILAR]
+        kept = set(
+            Registration.objects.filter(pk__in=similar, number__in=numbers).values_list(
+                "pk", flat=True
+            )
+        )
+        return _Listed(
+            [f for f in self._found if f.match == MatchType.EXACT or f.registration_id in kept]
+        )
+
+
+class _Queried:
+    """One group of results (all ``match``) as an ordered queryset: counted with ``COUNT``,
+    read a page at a time with ``LIMIT``/``OFFSET``; ``explain`` says why a registration
+    matched, once it is loaded."""
+
+    def __init__(
+        self,
+        match: str,
+        queryset: QuerySet[Registration],
+        explain: Callable[[Registration], dict[str, Any]],
+    ) -> None:
+        self.match = match
+        self._queryset = queryset
+        self._explain = explain
+        self._count: int | None = None
+
+    def __len__(self) -> int:
+        if self._count is None:
+            self._count = self._queryset.count()
+        return self._count
+
+    def count_of(self, match: str) -> int:
+        return len(self) if match == self.match else 0
+
+    def found(self, start: int, stop: int) -> list[_Found]:
+        ids = self._queryset.values_list("pk", flat=True)[start:stop]
+        return [_Found(pk, self.match) for pk in ids]
+
+    def hit(self, found: _Found, registration: Registration) -> SearchHit:
+        return SearchHit(registration, self.match, explanations=[self._explain(registration)])
+
+    def similar_among(self, numbers: set[str]) -> _Queried:
+        if self.match != MatchType.SIMILAR:
+            return self
+        return _Queried(self.match, self._queryset.filter(number__in=numbers), self._explain)
+
+
+_Group = _Listed | _Queried
+
+
 class SearchResults:
     """Every match of a search, in its final order; registrations load per slice.
 
     Nothing is cut: ``len()`` is the total and any page can be read (``results[50:100]``),
     so the API pages over it (a Django ``Paginator`` takes it as it takes a queryset) and a
-    certificate reads all of it. Only the registrations of the slice asked for are loaded.
+    certificate reads all of it. Only the registrations of the slice asked for are loaded;
+    grantor searches count in SQL and read only the slice's ids.
     """
 
-    def __init__(self, found: list[_Found], as_of: datetime | None) -> None:
-        self._found = found
+    def __init__(self, groups: list[_Group], as_of: datetime | None) -> None:
+        self._groups = groups
         self._as_of = as_of
 
     def __len__(self) -> int:
-        return len(self._found)
+        return sum(len(group) for group in self._groups)
 
     def count(self) -> int:
-        return len(self._found)
+        return len(self)
 
     def count_of(self, match: str) -> int:
         """How many results matched this way (``exact`` or ``similar``)."""
-        return sum(1 for f in self._found if f.match == match)
+        return sum(group.count_of(match) for group in self._groups)
 
-    def _hits(self, found: list[_Found]) -> list[SearchHit]:
-        loaded = _load([f.registration_id for f in found], self._as_of)
+    def _slice(self, start: int, stop: int) -> list[SearchHit]:
+        parts: list[tuple[_Group, list[_Found]]] = []
+        offset = 0
+        for group in self._groups:
+            if offset >= stop:
+                break
+            size = len(group)
+            low, high = max(start - offset, 0), min(stop - offset, size)
+            if low < high:
+                parts.append((group, group.found(low, high)))
+            offset += size
+        loaded = _load([f.registration_id for _, found in parts for f in found], self._as_of)
         return [
-            SearchHit(loaded[f.registration_id], f.match, f.matched, f.explanations)
+            group.hit(f, loaded[f.registration_id])
+            for group, found in parts
             for f in found
             if f.registration_id in loaded
         ]
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return self._hits(self._found[index])
-        return self._hits([self._found[index]])[0]
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                raise ValueError("search results are read by contiguous slices")
+            return self._slice(start, stop)
+        position = index + len(self) if index < 0 else index
+        hits = self._slice(position, position + 1) if position >= 0 else []
+        if not hits:
+            raise IndexError("search result index out of range")
+        return hits[0]
 
     def __iter__(self):
-        return iter(self._hits(self._found))
+        return iter(self._slice(0, len(self)))
 
     def __bool__(self) -> bool:
-        return bool(self._found)
+        return len(self) > 0
+
+    def similar_among(self, numbers: set[str]) -> SearchResults:
+        """The exact results, and only those similar ones registered under ``numbers``
+        (what a certificate lists when the searcher selected some), read as these are."""
+        return SearchResults([group.similar_among(numbers) for group in self._groups], self._as_of)
 
 
 @dataclass(frozen=True)
@@ -233,83 +329,81 @@ def grantor_id_candidates(text: str) -> set[str]:
     return {c for c in candidates if c}
 
 
-def _scoped(query: SearchQuery, now: datetime) -> tuple[QuerySet[Registration], list[int] | None]:
-    """Registrations a grantor search looks at, and (as of a moment) the ids active then."""
-    qs = Registration.objects.all()
-    if query.as_of is not None:
-        qs = qs.filter(registered_at__lte=query.as_of)
-        return qs, None if query.include_inactive else registrations_active_at(qs, query.as_of)
-    return (qs if query.include_inactive else qs.active(now)), None
+def _scoped(query: SearchQuery, now: datetime, matching: QuerySet) -> QuerySet[Registration]:
+    """``matching`` narrowed to what a grantor search looks at: active now, or registered by
+    ``as_of`` (and, unless inactive ones are asked for, active then)."""
+    if query.as_of is None:
+        return matching if query.include_inactive else matching.active(now)
+    matching = matching.filter(registered_at__lte=query.as_of)
+    if query.include_inactive:
+        return matching
+    return matching.filter(pk__in=registrations_active_at(matching, query.as_of))
 
 
-def _grantor_found(registration: Registration, match: str, field_name: str, typed: str) -> _Found:
-    if field_name == "grantor_name":
-        stored = registration.grantor_name
-    else:  # shown masked, as the notice shows it to other lenders
-        stored = mask_id_number(registration.grantor_id_type, registration.grantor_id_number)
+def _grantor_group(
+    match: str, queryset: QuerySet[Registration], field_name: str, typed: str, *ordering: Any
+) -> _Queried:
     how = "exact" if match == MatchType.EXACT else "similar_name"
-    return _Found(
-        registration.pk,
-        match,
-        explanations=[explain_field_match(field=field_name, query=typed, stored=stored, how=how)],
-    )
+
+    def explain(registration: Registration) -> dict[str, Any]:
+        if field_name == "grantor_name":
+            stored = registration.grantor_name
+        else:  # shown masked, as the notice shows it to other lenders
+            stored = mask_id_number(registration.grantor_id_type, registration.grantor_id_number)
+        return explain_field_match(field=field_name, query=typed, stored=stored, how=how)
+
+    return _Queried(match, queryset.order_by(*ordering, "registered_at", "id"), explain)
 
 
-_GRANTOR_FIELDS = ("id", "grantor_name", "grantor_id_type", "grantor_id_number")
-
-
-def _search_grantor_id(query: SearchQuery, now: datetime) -> list[_Found]:
-    qs, active_ids = _scoped(query, now)
-    qs = qs.alias(id_upper=Upper("grantor_id_number")).filter(
+def _search_grantor_id(query: SearchQuery, now: datetime) -> list[_Group]:
+    matching = Registration.objects.alias(id_upper=Upper("grantor_id_number")).filter(
         id_upper__in=grantor_id_candidates(query.grantor_id)
     )
-    if active_ids is not None:
-        qs = qs.filter(pk__in=active_ids)
     typed = _normalize(query.grantor_id).upper()
-    rows = qs.order_by("registered_at", "id").only(*_GRANTOR_FIELDS)
-    return [_grantor_found(r, MatchType.EXACT, "grantor_id", typed) for r in rows]
+    return [_grantor_group(MatchType.EXACT, _scoped(query, now, matching), "grantor_id", typed)]
 
 
-def _similar_names(qs: QuerySet[Registration], name: str) -> list[Registration]:
-    """Registrations under a look-alike name, nearest first (then by priority), all of them.
+def _similar_names(name: str) -> tuple[QuerySet[Registration], tuple[Any, ...]]:
+    """Registrations under a look-alike name, and their order: nearest first on PostgreSQL.
 
-    On PostgreSQL the trigram word-similarity operator (``<%``, GiST index) finds every name
-    at least ``GRANTOR_NAME_MIN_SIMILARITY`` alike, and containment every name the typed one
-    is part of ("绿谷农业" in "杭州绿谷农业有限公司"); the threshold is set on the connection
-    that runs it.
+    There the trigram word-similarity operator (``%>``, trigram index) finds every name at
+    least ``GRANTOR_NAME_MIN_SIMILARITY`` alike, and containment every name the typed one is
+    part of ("绿谷农业" in "杭州绿谷农业有限公司"); the threshold is set on the connection
+    that runs it. Elsewhere (SQLite) containment alone, by priority.
     """
-    others = qs.exclude(grantor_name=name).only(*_GRANTOR_FIELDS)
-    if connections[others.db].vendor != "postgresql":
-        return list(others.filter(grantor_name__icontains=name).order_by("registered_at", "id"))
-    with connections[others.db].cursor() as cursor:
+    others = Registration.objects.exclude(grantor_name=name)
+    connection = connections[others.db]
+    if connection.vendor != "postgresql":
+        return others.filter(grantor_name__icontains=name), ()
+    with connection.cursor() as cursor:
         cursor.execute(
             "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
             [str(GRANTOR_NAME_MIN_SIMILARITY)],
         )
-    return list(
-        others.filter(Q(grantor_name__trigram_word_similar=name) | Q(grantor_name__contains=name))
-        .annotate(distance=TrigramWordDistance(name, "grantor_name"))
-        .order_by("distance", "registered_at", "id")
-    )
+    similar = others.filter(
+        Q(grantor_name__trigram_word_similar=name) | Q(grantor_name__contains=name)
+    ).alias(distance=TrigramWordDistance(name, "grantor_name"))
+    return similar, ("distance",)
 
 
-def _search_grantor_name(query: SearchQuery, now: datetime) -> list[_Found]:
+def _search_grantor_name(query: SearchQuery, now: datetime) -> list[_Group]:
     """Registrations of this grantor name first (oldest first), then look-alike names."""
     name = _normalize(query.grantor_name)
-    qs, active_ids = _scoped(query, now)
-    if active_ids is not None:
-        qs = qs.filter(pk__in=active_ids)
-    exact = qs.filter(grantor_name=name).order_by("registered_at", "id").only(*_GRANTOR_FIELDS)
-    return [_grantor_found(r, MatchType.EXACT, "grantor_name", name) for r in exact] + [
-        _grantor_found(r, MatchType.SIMILAR, "grantor_name", name) for r in _similar_names(qs, name)
+    exact = _scoped(query, now, Registration.objects.filter(grantor_name=name))
+    similar, nearest_first = _similar_names(name)
+    return [
+        _grantor_group(MatchType.EXACT, exact, "grantor_name", name),
+        _grantor_group(
+            MatchType.SIMILAR, _scoped(query, now, similar), "grantor_name", name, *nearest_first
+        ),
     ]
 
 
-def _search_found(query: SearchQuery, now: datetime) -> list[_Found]:
+def _search_groups(query: SearchQuery, now: datetime) -> list[_Group]:
     if query.registration_number:
-        return _search_registration_number(query, now)
+        return [_Listed(_search_registration_number(query, now))]
     if query.identifier:
-        return _search_identifier(query, now)
+        return [_Listed(_search_identifier(query, now))]
     if query.grantor_id:
         return _search_grantor_id(query, now)
     if query.grantor_name:
@@ -320,7 +414,7 @@ def _search_found(query: SearchQuery, now: datetime) -> list[_Found]:
 def search_registrations(query: SearchQuery, *, now: datetime | None = None) -> SearchResults:
     """Every notice matching the query, exact matches first, each group best priority first
     (look-alike grantor names: nearest first). Nothing is cut; read it by slices."""
-    return SearchResults(_search_found(query, now or timezone.now()), query.as_of)
+    return SearchResults(_search_groups(query, now or timezone.now()), query.as_of)
 
 
 def search_log_of(*, organization, purpose: str = "") -> QuerySet[SearchLog]:

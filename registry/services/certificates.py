@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -35,7 +36,7 @@ from registry.models.ledger import canonical_json
 from registry.notices import notice_document, search_result_document, timestamp
 from registry.selectors.certificates import certificate_by_number, code_matches
 from registry.selectors.registrations import registrations_with_items
-from registry.selectors.search import SearchQuery, SearchResults
+from registry.selectors.search import SearchHit, SearchQuery, SearchResults
 from registry.services.ledger import counter_next
 from registry.services.search import search_perform
 
@@ -91,11 +92,13 @@ def _refuse_above_limit(hits: SearchResults, selected: list[str] | None) -> None
         )
 
 
-def _selected_results(hits: SearchResults, selected: list[str] | None) -> list:
-    """Exact matches always; similar ones only as selected (all of them when not chosen)."""
+def _selected_results(hits: SearchResults, selected: list[str] | None) -> Iterable[SearchHit]:
+    """Exact matches always; similar ones only as selected (all of them when not chosen).
+    Only the selected similar ones are read, however many similar results there are."""
     if selected is None:
         return hits
-    similar = {hit.registration.number for hit in hits if hit.match == MatchType.SIMILAR}
+    chosen = list(hits.similar_among(set(selected)))
+    similar = {hit.registration.number for hit in chosen if hit.match == MatchType.SIMILAR}
     unknown = sorted(set(selected) - similar)
     if unknown:
         raise InvalidInput(
@@ -106,11 +109,7 @@ def _selected_results(hits: SearchResults, selected: list[str] | None) -> list:
                 ]
             }
         )
-    return [
-        hit
-        for hit in hits
-        if hit.match == MatchType.EXACT or hit.registration.number in set(selected)
-    ]
+    return chosen
 
 
 @transaction.atomic
