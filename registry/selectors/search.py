@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.postgres.search import TrigramWordDistance
 from django.db import connections
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Window
 from django.db.models.functions import Upper
 from django.utils import timezone
 
@@ -92,9 +92,15 @@ class _Listed:
         )
 
 
+# How many ids of a grantor group are read with its count: the largest page the API serves,
+# so counting and showing the first pages (the usual request) cost one query per group.
+SEARCH_HEAD_IDS = 200
+
+
 class _Queried:
-    """One group of results (all ``match``) as an ordered queryset: counted with ``COUNT``,
-    read a page at a time with ``LIMIT``/``OFFSET``; ``explain`` says why a registration
+    """One group of results (all ``match``) as an ordered queryset: counted with ``COUNT``
+    (a window over the group, in the query that reads its first ``SEARCH_HEAD_IDS`` ids),
+    further pages read with ``LIMIT``/``OFFSET``; ``explain`` says why a registration
     matched, once it is loaded."""
 
     def __init__(
@@ -107,17 +113,28 @@ class _Queried:
         self._queryset = queryset
         self._explain = explain
         self._count: int | None = None
+        self._head: list[int] = []
+
+    def _head_read(self) -> int:
+        if self._count is None:
+            counted = self._queryset.annotate(search_total=Window(Count("*")))
+            rows = list(counted.values_list("pk", "search_total")[:SEARCH_HEAD_IDS])
+            self._head = [pk for pk, _total in rows]
+            self._count = rows[0][1] if rows else 0
+        return self._count
 
     def __len__(self) -> int:
-        if self._count is None:
-            self._count = self._queryset.count()
-        return self._count
+        return self._head_read()
 
     def count_of(self, match: str) -> int:
         return len(self) if match == self.match else 0
 
     def found(self, start: int, stop: int) -> list[_Found]:
-        ids = self._queryset.values_list("pk", flat=True)[start:stop]
+        count = self._head_read()
+        if stop <= len(self._head) or len(self._head) == count:
+            ids = self._head[start:stop]
+        else:
+            ids = list(self._queryset.values_list("pk", flat=True)[start:stop])
         return [_Found(pk, self.match) for pk in ids]
 
     def hit(self, found: _Found, registration: Registration) -> SearchHit:

@@ -56,6 +56,13 @@ SEARCHED = [name for name, _uscc, _n in NAMES] + ["杭州绿谷", "无此公司"
 PAGE_SIZES = (3, 4)
 
 
+@pytest.fixture(autouse=True)
+def short_head(monkeypatch):
+    """Groups count with their first 3 ids (200 in production), so pages here are read
+    both from those and past them with LIMIT/OFFSET."""
+    monkeypatch.setattr("registry.selectors.search.SEARCH_HEAD_IDS", 3)
+
+
 @pytest.fixture
 def registry(clock, actor_a, actor_b):
     """Registrations of NAMES one second apart (two pairs in the same microsecond), some
@@ -228,25 +235,29 @@ def test_each_hit_says_why_it_matched(registry, clock):
 
 
 def test_a_page_reads_only_its_own_rows(registry, clock, actor_b):
-    """The total is counted in SQL, once, and a page reads only its own ids (LIMIT) and then
-    its own registrations, wherever it starts; the search log records the total."""
+    """Each group is counted in SQL, once, with its first ids; a page past those reads only
+    its own ids (LIMIT/OFFSET), and then only its own registrations, wherever it starts; the
+    search log records the total."""
     query = SearchQuery(grantor_name="绿谷农业", include_inactive=True)
     with CaptureQueriesContext(connection) as counting:
         results = search_perform(actor=actor_b, query=query)
         total = len(results)
     counts = [q["sql"] for q in counting.captured_queries if "COUNT(" in q["sql"].upper()]
-    assert len(counts) == 2  # the exact group and the similar group, nothing read yet
+    assert len(counts) == 2  # the exact group and the similar group
+    assert all(" LIMIT 3" in sql for sql in counts)  # and their first ids, nothing else
     exact = results.count_of(MatchType.EXACT)
-    assert 1 < exact < total - 2
+    assert 1 < exact < total - 5
     assert SearchLog.objects.get().result_count == total
-    for start, groups in ((0, 1), (exact - 1, 2), (total - 2, 1)):
+    everything = _listed(results)
+    # (first result, id queries): within the first ids of each group, then past them
+    for start, limited_queries in ((0, 0), (exact - 1, 0), (exact + 2, 1), (total - 2, 1)):
         with CaptureQueriesContext(connection) as paging:
             page = results[start : start + 2]
-        assert _listed(page) == _listed(results)[start : start + 2]
+        assert _listed(page) == everything[start : start + 2]
         sqls = [q["sql"] for q in paging.captured_queries]
         assert not [sql for sql in sqls if "COUNT(" in sql.upper()]
         limited = [sql for sql in sqls if " LIMIT " in sql]
-        assert len(limited) == groups
-        assert all(sql.rstrip().split(" LIMIT ")[1].split()[0] in "12" for sql in limited)
+        assert len(limited) == limited_queries
+        assert all(" LIMIT 2 OFFSET " in sql for sql in limited)
         # and the notices of those two: registration, items, keys, events, objections
-        assert len(sqls) == groups + 5
+        assert len(sqls) == limited_queries + 5
