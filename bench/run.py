@@ -19,9 +19,12 @@ Then it runs ``../shared/ceiling/run`` (beside the checkout; skipped with a mess
 on the same server, prints every figure beside its ceiling as a ratio, and writes
 ``bench/results/<timestamp>.json``. ``--quick`` (``make bench-quick``): 100,000 keys, shorter
 probes, about two minutes. ``--only registration,conflict`` (any of registration, conflict,
-search, scans) measures just those parts, for quick iterations. With DATABASE_REPLICA_URL (a
-streaming replica of that server) the web processes read search, priority and lists from the
-replica.
+search, scans) measures just those parts, for quick iterations. ``--database NAME`` skips
+step 1 and the other sizes: it measures an existing, seeded and ANALYZEd database as it is
+(say a clone, ``createdb -T registry_tpl1m NAME``: a million keys without seeding them),
+migrating it first so the checkout's migrations apply, and never drops it (the probes add
+an API key and registrations to it). With DATABASE_REPLICA_URL (a streaming replica of that
+server) the web processes read search, priority and lists from the replica.
 
 Usage: DATABASE_URL=postgres://... REDIS_URL=redis://... python bench/run.py [--quick]
 """
@@ -261,14 +264,25 @@ print(json.dumps({
     return json.loads(manage(env, "shell", "-c", code).strip().splitlines()[-1])
 
 
-def measure(size: int, *, http: bool, args, url: str, replica: str | None, redis: str) -> dict:
-    database = fresh_database(url, BENCH_DB)
-    env = production_env(database, redis, with_db(replica, BENCH_DB) if replica else None)
-    log(f"{size:,} keys into {BENCH_DB}: migrate, seed_registry (ANALYZEs what it loads)")
-    manage(env, "migrate", "--noinput")
-    started = time.perf_counter()
-    manage(env, "seed_registry", "--keys", str(size), "--duplicate-rate", str(DUPLICATE_RATE))
-    out: dict = {"seed_s": time.perf_counter() - started, **counts(env)}
+def measure(
+    size: int | None, *, http: bool, args, url: str, replica: str | None, redis: str
+) -> dict:
+    """Seed ``size`` keys into a fresh BENCH_DB and measure; ``size`` None: measure the
+    existing database ``args.database`` as it is (migrated, not seeded)."""
+    name = args.database or BENCH_DB
+    database = with_db(url, name) if args.database else fresh_database(url, name)
+    env = production_env(database, redis, with_db(replica, name) if replica else None)
+    out: dict = {}
+    if size is None:
+        log(f"{name} as it is: migrate, no seeding")
+        manage(env, "migrate", "--noinput")
+    else:
+        log(f"{size:,} keys into {name}: migrate, seed_registry (ANALYZEs what it loads)")
+        manage(env, "migrate", "--noinput")
+        started = time.perf_counter()
+        manage(env, "seed_registry", "--keys", str(size), "--duplicate-rate", str(DUPLICATE_RATE))
+        out["seed_s"] = time.perf_counter() - started
+    out.update(counts(env))
     with tempfile.TemporaryDirectory(prefix="registry-bench-") as tmp:
         workdir = Path(tmp)
         worker = Worker(env, workdir)
@@ -403,7 +417,8 @@ def table(result: dict) -> str:
         scale = int(size) / 1_000_000  # the nominal size; seeding stops within a registration
         tag = f"{data['keys']:,} keys"
         if "scans" not in data:  # --only without scans
-            row(f"seed_registry, {tag}", data["seed_s"] * 1000, "ms")
+            if "seed_s" in data:  # not with --database
+                row(f"seed_registry, {tag}", data["seed_s"] * 1000, "ms")
             continue
         for name, label in (
             ("duplicate_scan", "full duplicate scan"),
@@ -423,6 +438,8 @@ def table(result: dict) -> str:
                     seconds * 1000, "ms", ceiling_ms, ceiling_name,
                     higher_is_better=False)  # fmt: skip
         row(f"worker peak RSS, {tag}", data["scans"]["worker_peak_rss_mb"], "MB")
+        if "seed_s" not in data:  # --database: nothing was seeded
+            continue
         row(f"seed_registry, {tag}", data["seed_s"] * 1000, "ms",
             bulk * scale if bulk else None,
             "raw bulk insert" + ("" if scale == 1 else f" × {scale:g}, linear"),
@@ -451,6 +468,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, help="per wrk probe (default 10; quick 5)")
     parser.add_argument("--keep", action="store_true", help="keep the last bench database")
     parser.add_argument("--no-ceiling", action="store_true")
+    parser.add_argument(
+        "--database",
+        help="measure this existing, seeded database as it is (e.g. a clone of a template); "
+        "migrated, never seeded nor dropped; --keys and --scan-keys do not apply",
+    )
     parser.add_argument(
         "--only",
         default=",".join(PARTS),
@@ -496,13 +518,19 @@ def main() -> int:
         "sizes": {},
     }
     sizes = [int(s) for s in args.scan_keys.split(",") if s] + [args.keys]
+    if args.database:
+        measured = measure(None, http=True, args=args, url=url, replica=replica, redis=redis)
+        result["database"] = args.database
+        result["keys"] = measured["keys"]
+        result["sizes"][str(measured["keys"])] = measured
+        sizes = []
     try:
         for size in sizes:
             result["sizes"][str(size)] = measure(
                 size, http=size == args.keys, args=args, url=url, replica=replica, redis=redis
             )
     finally:
-        if not args.keep:
+        if not args.keep and not args.database:
             drop_database(url, BENCH_DB)
     result["ceiling"] = {} if args.no_ceiling else ceiling(url)
     result["finished_at"] = datetime.now(UTC).isoformat()
