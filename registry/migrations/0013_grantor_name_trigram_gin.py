@@ -2,9 +2,9 @@
 
 Grantor-name search counts and pages every name at least word-similar (``%>``) or containing
 the typed one; it never walks the index nearest-first. For that, GIN finds the candidates of a
-seeded company name in 1,000,000 keys in about 9 ms where GiST took 54 ms, and leaves equality
-to the B-tree ``reg_grantor_name_idx`` (the planner chose GiST for ``=`` too, at 1 ms instead
-of 0.05 ms). docs/performance.md has the plans. Elsewhere (SQLite) nothing changes.
+seeded company name in 1,000,000 keys in about 9 ms where GiST took 54–70 ms, and leaves equality
+to the B-tree ``reg_grantor_name_idx`` (the planner chose GiST for ``=`` too, at 2.2 ms instead
+of 0.1 ms). docs/performance.md has the plans. Elsewhere (SQLite) nothing changes.
 """
 
 from django.db import migrations
