@@ -14,6 +14,7 @@ it protects against. Each such request logs a warning and counts ``throttle_fail
 from __future__ import annotations
 
 import logging
+from weakref import WeakKeyDictionary
 
 from django.core.cache import cache as default_cache
 from rest_framework.throttling import SimpleRateThrottle
@@ -22,6 +23,11 @@ from registry import metrics
 from registry.actors import ApiKeyUser
 
 logger = logging.getLogger("registry.throttling")
+
+# One Redis client per cache backend, not one per request: Django's ``get_client`` builds a
+# new ``redis.Redis`` (on the same connection pool) at every call, which costs more CPU than
+# the round trip it makes. The pool keeps its own connections, timeouts and reconnection.
+_clients: WeakKeyDictionary = WeakKeyDictionary()
 
 
 class ApiKeyRateThrottle(SimpleRateThrottle):
@@ -63,7 +69,10 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
         backend = getattr(self.cache, "_cache", None)
         if hasattr(backend, "get_client"):  # Django's RedisCache: INCR and EXPIRE in MULTI
             full_key = self.cache.make_and_validate_key(counter)
-            pipeline = backend.get_client(full_key, write=True).pipeline()
+            client = _clients.get(backend)
+            if client is None:
+                client = _clients[backend] = backend.get_client(full_key, write=True)
+            pipeline = client.pipeline()
             pipeline.incr(full_key)
             pipeline.expire(full_key, timeout)
             count, _expiry_set = pipeline.execute()

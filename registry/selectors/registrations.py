@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from collateral.kinds.base import IdentityKey
 from registry.choices import LedgerEventType
 from registry.exceptions import NotFound
 from registry.models import (
@@ -37,6 +40,58 @@ def registrations_with_items(queryset: QuerySet[Registration] | None = None) -> 
         Prefetch("events", queryset=events.order_by("sequence"), to_attr="event_list"),
         Prefetch("objections", queryset=objections, to_attr="objection_list"),
     )
+
+
+def notices_by_id(registration_ids: Iterable[int]) -> dict[int, Registration]:
+    """The registrations of these ids, by id, loaded for their notices (``notice_document``)
+    as ``registrations_with_items`` loads them, in five flat queries: registrations with
+    their secured party, current items, the items' keys, events, objections.
+
+    A search shows a page of notices with dozens of keys each; the keys come back as
+    :class:`IdentityKey` values (``scheme``, ``value``: all a notice shows), not as model
+    instances, and nothing goes through nested prefetching, which costs more than the
+    queries themselves for a page of results.
+    """
+    ids = sorted(set(registration_ids))
+    registrations = {
+        r.pk: r
+        for r in Registration.objects.filter(pk__in=ids).select_related("secured_party").order_by()
+    }
+    items_of: dict[int, list[CollateralItem]] = defaultdict(list)
+    items = list(
+        CollateralItem.objects.filter(registration_id__in=ids, removed_at__isnull=True).order_by(
+            "id"
+        )
+    )
+    keys_of: dict[int, list[IdentityKey]] = defaultdict(list)
+    for item_id, scheme, value in (
+        IdentityKeyEntry.objects.filter(item_id__in=[item.pk for item in items])
+        .order_by("id")
+        .values_list("item_id", "scheme", "value")
+    ):
+        keys_of[item_id].append(IdentityKey(scheme, value))
+    for item in items:
+        item.key_list = keys_of[item.pk]
+        items_of[item.registration_id].append(item)
+    events_of: dict[int, list[LedgerEvent]] = defaultdict(list)
+    for event in (
+        LedgerEvent.objects.filter(registration_id__in=ids)
+        .only("id", "registration_id", "sequence", "event", "occurred_at")
+        .order_by("sequence")
+    ):
+        events_of[event.registration_id].append(event)
+    objections_of: dict[int, list[Objection]] = defaultdict(list)
+    for objection in (
+        Objection.objects.filter(registration_id__in=ids)
+        .select_related("objector")
+        .order_by("filed_at", "id")
+    ):
+        objections_of[objection.registration_id].append(objection)
+    for pk, registration in registrations.items():
+        registration.current_items = items_of[pk]
+        registration.event_list = events_of[pk]
+        registration.objection_list = objections_of[pk]
+    return registrations
 
 
 def registration_get(*, number: str) -> Registration:

@@ -31,8 +31,8 @@ from registry.selectors.as_of import (
 from registry.selectors.explain import explain_field_match, explain_key_match
 from registry.selectors.identifiers import identifier_resolve, lookup_q, matching_lookup
 from registry.selectors.priority import live_entries_q
-from registry.selectors.registrations import registrations_with_items
-from registry.selectors.similar import is_similar, similar_entries
+from registry.selectors.registrations import notices_by_id
+from registry.selectors.similar import MATCH_FIELDS, is_similar, similar_entries
 
 # Chinese company names share most of their trigrams (…农业有限公司): at 0.3 a seeded
 # registry of 26,000 names found 13,000 "similar" to each, noise to an officer; at 0.5 a
@@ -253,8 +253,7 @@ def _normalize(text: str) -> str:
 def _load(registration_ids: list[int], as_of: datetime | None) -> dict[int, Registration]:
     if as_of is not None:
         return registrations_as_of(registration_ids, as_of)
-    rows = registrations_with_items(Registration.objects.filter(pk__in=registration_ids))
-    return {r.pk: r for r in rows}
+    return notices_by_id(registration_ids)
 
 
 def _exact_entries(query: SearchQuery, keys: list[LookupKey], now: datetime) -> list:
@@ -268,7 +267,7 @@ def _exact_entries(query: SearchQuery, keys: list[LookupKey], now: datetime) -> 
         exact = exact.filter(item__removed_at__isnull=True)  # items current, any status
     else:
         exact = exact.filter(live_entries_q(now))
-    rows = list(exact.order_by("effective_at", "effective_sequence", "id"))
+    rows = list(exact.only(*MATCH_FIELDS).order_by("effective_at", "effective_sequence", "id"))
     if at is not None and not query.include_inactive:
         rows = live_at(rows, at)
     return rows

@@ -289,3 +289,39 @@ def test_the_objection_is_on_the_certificate_of_its_event(client_a, client_b):
     assert first["registration"]["objections"] == []
     assert [o["id"] for o in filed["registration"]["objections"]] == [objection["id"]]
     assert filed["registration"]["objections"][0]["objector"]["code"] == "BANKB"
+
+
+def test_search_loads_notices_as_the_registration_reads_them(actor_a, actor_b):
+    """The flat loader of search pages (keys as values, no nested prefetch) builds the same
+    notice as ``registrations_with_items``: current items only, every key, events, and the
+    objections standing — for the owner and for another lender alike."""
+    from django.utils import timezone
+
+    from registry.items import items_validate
+    from registry.notices import notice_document
+    from registry.selectors.registrations import notices_by_id, registrations_with_items
+    from registry.services.registrations import registration_amend
+    from tests.factories import receipt_item
+
+    first = create(actor_a, ip_item(), receipt_item("WR00007001")).registration
+    second = create(actor_a, ip_item()).registration
+    removed = first.items.order_by("id").first()
+    registration_amend(
+        actor=actor_a,
+        number=first.number,
+        add_items=items_validate([receipt_item("WR00007002")]),
+        remove_item_ids=[removed.pk],
+    )
+    file(actor_b, first)
+    now = timezone.now()
+    loaded = notices_by_id([second.pk, first.pk, first.pk])
+    assert sorted(loaded) == sorted([first.pk, second.pk])
+    expected = registrations_with_items(Registration.objects.filter(pk__in=loaded))
+    for registration in expected:
+        for org in (actor_a.organization, actor_b.organization):
+            ours = notice_document(loaded[registration.pk], organization=org, now=now)
+            assert ours == notice_document(registration, organization=org, now=now)
+    document = notice_document(loaded[first.pk], organization=None, now=now)
+    assert removed.pk not in [item["id"] for item in document["collateral"]]
+    assert len(document["collateral"]) == 2 and len(document["objections"]) == 1
+    assert notices_by_id([]) == {}
