@@ -83,4 +83,9 @@ class LedgerEvent(models.Model):
 
     @staticmethod
     def compute_hash(prev_hash: str, content: dict[str, Any]) -> str:
-        return hashlib.sha256((prev_hash + canonical_json(content)).encode()).hexdigest()
+        return LedgerEvent.chain_hash(prev_hash, canonical_json(content))
+
+    @staticmethod
+    def chain_hash(prev_hash: str, canonical_text: str) -> str:
+        """The hash of a row whose ``canonical_json`` content is ``canonical_text``."""
+        return hashlib.sha256((prev_hash + canonical_text).encode()).hexdigest()

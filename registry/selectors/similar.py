@@ -67,15 +67,19 @@ def deletion_variants(folded: str) -> set[str]:
     return {folded} | {folded[:i] + folded[i + 1 :] for i in range(len(folded))}
 
 
-def variant_hash(scheme: str, variant: str) -> int:
-    """A stable signed 64-bit hash of one variant of a scheme (a ``bigint`` column)."""
-    digest = hashlib.blake2b(f"{scheme}\x1f{variant}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+def variant_digest(scheme: str, variant: str) -> bytes:
+    """The 8 bytes of one variant's hash: a ``bigint``'s big-endian two's complement."""
+    return hashlib.blake2b(f"{scheme}\x1f{variant}".encode(), digest_size=8).digest()
+
+
+def lookalike_digests(scheme: str, folded: str) -> set[bytes]:
+    """:func:`lookalike_hashes` as their 8 bytes each (what a binary COPY sends)."""
+    return {variant_digest(scheme, variant) for variant in deletion_variants(folded)}
 
 
 def lookalike_hashes(scheme: str, folded: str) -> set[int]:
     """The look-alike index keys of a folded value: its neighbourhood, hashed per scheme."""
-    return {variant_hash(scheme, variant) for variant in deletion_variants(folded)}
+    return {int.from_bytes(d, "big", signed=True) for d in lookalike_digests(scheme, folded)}
 
 
 def is_similar(candidate: str, key: IdentityKey) -> bool:

@@ -9,7 +9,9 @@ with the hash chain computed here — ``verify_ledger`` passes afterwards.
 
 from __future__ import annotations
 
+import gc
 import heapq
+import itertools
 import random
 import time
 from contextlib import nullcontext
@@ -21,7 +23,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from stdnum.cn import uscc
 
@@ -36,15 +38,26 @@ from registry.models import (
     LookalikeVariant,
     Registration,
 )
+from registry.models.ledger import canonical_json
 from registry.selectors.similar import fold_lookalikes
-from registry.services.bulk import analyze_tables, copy_rows, indexes_deferred, reserve_ids
-from registry.services.identity_keys import lookalike_index_add
+from registry.services.bulk import (
+    JSONText,
+    analyze_tables,
+    copy_rows,
+    indexes_deferred,
+    sequences_held,
+)
+from registry.services.identity_keys import LookalikeLoad, lookalike_index_add
 from registry.services.ledger import ledger_lock
 from registry.services.organizations import organization_ensure
 
 _JSON = DjangoJSONEncoder()
 KIND_WEIGHTS = {"ip": 30, "warehouse_receipt": 30, "livestock": 25, "forest_right": 15}
 ITEMS_PER_REGISTRATION = ((1, 60), (2, 25), (3, 10), (5, 5))
+# random.choices's own cumulative sums of those weights, taken once (the same draws)
+_KINDS, _KIND_CUM_WEIGHTS = list(KIND_WEIGHTS), list(itertools.accumulate(KIND_WEIGHTS.values()))
+_SIZES = [size for size, _weight in ITEMS_PER_REGISTRATION]
+_SIZE_CUM_WEIGHTS = list(itertools.accumulate(weight for _size, weight in ITEMS_PER_REGISTRATION))
 DISCHARGED_SHARE = 0.04
 EXPIRING_SHARE = 0.03  # expire within the next month; the others later
 POOL_SIZE = 20_000  # items remembered as candidates for a duplicate pledge
@@ -83,6 +96,18 @@ def _grantor_name(i: int) -> str:
     second, i = _WORDS[i % len(_WORDS)], i // len(_WORDS)
     trade, i = _TRADES[i % len(_TRADES)], i // len(_TRADES)
     return f"{city}{first}{second}{trade}{i or ''}有限公司"
+
+
+def _payload_text(canonical_text: str) -> JSONText:
+    """The payload's JSON inside a ledger row's canonical text, encoded once for both.
+
+    The content's keys are sorted: ``actor``, ``event`` and ``occurred_at`` (strings, in
+    which JSON escapes every quote) come before ``payload``, and ``registration`` and
+    ``sequence`` after it, so the first ``,"payload":`` and the last ``,"registration":``
+    bound exactly the payload's canonical JSON.
+    """
+    start = canonical_text.index(',"payload":') + len(',"payload":')
+    return JSONText(canonical_text[start : canonical_text.rindex(',"registration":')])
 
 
 def _months_until(start: datetime, moment: datetime) -> int:
@@ -144,11 +169,6 @@ _EVENT_COLUMNS = [
     "prev_hash",
     "hash",
 ]
-
-
-def _numbered(model, rows: list[tuple]) -> list[tuple]:
-    """``rows`` with a new primary key of ``model`` in front of each."""
-    return [(pk, *row) for pk, row in zip(reserve_ids(model, len(rows)), rows, strict=True)]
 
 
 class _Generator:
@@ -214,7 +234,7 @@ class _Generator:
         """(kind, attributes, holders); ``holders`` is shared by every pledge of the item."""
         if self.pool and self.rng.random() < duplicate_rate:
             return self.rng.choice(self.pool)
-        kind = self.rng.choices(list(KIND_WEIGHTS), weights=list(KIND_WEIGHTS.values()))[0]
+        kind = self.rng.choices(_KINDS, cum_weights=_KIND_CUM_WEIGHTS)[0]
         entry = (kind, self.fresh(kind), [])
         if len(self.pool) < POOL_SIZE:
             self.pool.append(entry)
@@ -238,15 +258,16 @@ class Command(BaseCommand):
         if not (options["registrations"] or options["keys"]):
             raise CommandError("Give --registrations N or --keys K.")
         started = time.monotonic()
-        tables = (Registration, CollateralItem, IdentityKeyEntry, LedgerEvent)
-        with transaction.atomic():
-            # Into an empty or small registry the indexes are built once after the load;
-            # into a large one, kept (rebuilding them would cost more than the load). Either
-            # way the tables are locked until the seed commits: seeding is an offline job.
-            planned = options["registrations"] or options["keys"] // 3
-            small = Registration.objects.count() <= planned
-            with indexes_deferred(*tables) if small else nullcontext():
-                counts = self._seed(**options)
+        tables = [Registration, CollateralItem, IdentityKeyEntry, LedgerEvent]
+        # The load makes millions of objects and no reference cycles (reference counting
+        # frees them): the cycle collector would only walk them again and again.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            counts = self._load_all(tables, options)
+        finally:
+            if collecting:
+                gc.enable()
         # A bulk load leaves the planner without statistics (autovacuum comes later): without
         # them the conflict check picks the wrong index and reads 1,000 times more rows.
         analyze_tables(*tables, LookalikeVariant)
@@ -257,6 +278,27 @@ class Command(BaseCommand):
                 "({duplicates} items pledged again, {discharged} discharged) "
                 "in {seconds}s.".format(**counts)
             )
+
+    def _load_all(self, tables: list, options: dict) -> dict:
+        with transaction.atomic():
+            # Into an empty or small registry the indexes and constraints are built once
+            # after the load; into a large one, kept (rebuilding them would cost more than
+            # the load). Either way the tables are locked until the seed commits: seeding is
+            # an offline job.
+            planned = options["registrations"] or options["keys"] // 3
+            small = Registration.objects.count() <= planned
+            # an empty look-alike index is loaded by plain COPY, its key built afterwards
+            direct = (
+                small
+                and connection.vendor == "postgresql"
+                and not LookalikeVariant.objects.exists()
+            )
+            deferred = [*tables, LookalikeVariant] if direct else tables
+            with (
+                indexes_deferred(*deferred) if small else nullcontext(),
+                LookalikeLoad() if direct else nullcontext() as self.lookalikes,
+            ):
+                return self._seed(**options)
 
     def _seed(self, *, registrations, keys, duplicate_rate, organizations, seed, batch_size, **_):
         rng = random.Random(seed)
@@ -275,6 +317,12 @@ class Command(BaseCommand):
             self.grantors.append((_grantor_name(i), body + uscc.calc_check_digit(body)))
 
         head = ledger_lock()
+        # after the ledger head, as every other writer of these rows takes them: no deadlock
+        with sequences_held(Registration, CollateralItem, IdentityKeyEntry, LedgerEvent) as ids:
+            self.ids = ids
+            return self._load(head, rng, total, registrations, keys, duplicate_rate, batch_size)
+
+    def _load(self, head, rng, total, registrations, keys, duplicate_rate, batch_size) -> dict:
         now = timezone.now()
         start = now - timedelta(days=730)
         if head.last_occurred_at and head.last_occurred_at > start:
@@ -284,6 +332,7 @@ class Command(BaseCommand):
         self.generator = _Generator(rng)
         self.counters: dict[int, Counter] = {}
         self.discharges: list[tuple[datetime, int, dict]] = []  # a heap, by time
+        self.pushed = itertools.count()  # ties in time go in the order they came (not by id())
         self.chain = {"sequence": head.last_sequence, "hash": head.last_hash, "time": start}
         counts = dict.fromkeys(("registrations", "items", "keys", "duplicates", "discharged"), 0)
         moment, done = start, False
@@ -298,6 +347,8 @@ class Command(BaseCommand):
                 moment = min(moment + step * rng.uniform(0.5, 1.5), now)
                 batch.append(self._plan(moment, duplicate_rate, counts))
             self._write(batch, final=done)
+        if self.lookalikes:
+            self.lookalikes.finish()
         for counter in self.counters.values():
             counter.save(update_fields=["last_value"])
         head.last_sequence, head.last_hash = self.chain["sequence"], self.chain["hash"]
@@ -307,7 +358,7 @@ class Command(BaseCommand):
 
     def _plan(self, registered_at: datetime, duplicate_rate: float, counts: dict) -> dict:
         rng, now = self.rng, self.now
-        size = rng.choices(*zip(*ITEMS_PER_REGISTRATION, strict=True))[0]
+        size = rng.choices(_SIZES, cum_weights=_SIZE_CUM_WEIGHTS)[0]
         items, seen = [], set()
         for _i in range(size):
             kind, attributes, holders = self.generator.item(duplicate_rate)
@@ -361,7 +412,7 @@ class Command(BaseCommand):
                 events.append(("discharged", heapq.heappop(self.discharges)[2]))
             events.append(("registered", plan))
             if plan["discharged_at"]:
-                heapq.heappush(self.discharges, (plan["discharged_at"], id(plan), plan))
+                heapq.heappush(self.discharges, (plan["discharged_at"], next(self.pushed), plan))
         while final and self.discharges:
             events.append(("discharged", heapq.heappop(self.discharges)[2]))
         sequence = self.chain["sequence"]
@@ -373,14 +424,14 @@ class Command(BaseCommand):
         return events
 
     def _write(self, batch: list[dict], final: bool) -> None:
-        """One batch: ids reserved first, then plain rows streamed (COPY), parents first."""
+        """One batch: ids drawn first, then plain rows streamed (COPY), parents first."""
         events = self._order(batch, final)
-        for plan, pk in zip(batch, reserve_ids(Registration, len(batch)), strict=True):
+        for plan, pk in zip(batch, self.ids[Registration].take(len(batch)), strict=True):
             plan["id"] = pk
         copy_rows(
             Registration,
             _REGISTRATION_COLUMNS,
-            [
+            (
                 (
                     plan["id"],
                     plan["number"],
@@ -401,15 +452,16 @@ class Command(BaseCommand):
                     plan["discharged_at"] or plan["registered_at"],
                 )
                 for plan in batch
-            ],
+            ),
         )
         items = [(plan, item) for plan in batch for item in plan["items"]]
-        item_rows, key_rows = [], []
-        for (plan, (kind, attributes, item_keys, _holders)), item_id in zip(
-            items, reserve_ids(CollateralItem, len(items)), strict=True
-        ):
+        item_ids = self.ids[CollateralItem].take(len(items))
+        for (plan, _item), item_id in zip(items, item_ids, strict=True):
             plan.setdefault("item_ids", []).append(item_id)
-            item_rows.append(
+        copy_rows(
+            CollateralItem,
+            _ITEM_COLUMNS,
+            (
                 (
                     item_id,
                     plan["id"],
@@ -420,33 +472,44 @@ class Command(BaseCommand):
                     plan["sequence"],
                     None,
                 )
-            )
-            key_rows.extend(
-                (
-                    key.scheme,
-                    key.value,
-                    fold_lookalikes(key.value),
-                    item_id,
-                    plan["id"],
-                    plan["registered_at"],
-                    plan["sequence"],
-                    plan["expires_at"],
-                    plan["discharged_at"],
+                for (plan, (kind, attributes, _keys, _holders)), item_id in zip(
+                    items, item_ids, strict=True
                 )
-                for key in item_keys
+            ),
+        )
+        key_rows = [
+            (
+                key.scheme,
+                key.value,
+                fold_lookalikes(key.value),
+                item_id,
+                plan["id"],
+                plan["registered_at"],
+                plan["sequence"],
+                plan["expires_at"],
+                plan["discharged_at"],
             )
-        copy_rows(CollateralItem, _ITEM_COLUMNS, item_rows)
+            for (plan, (_kind, _attributes, item_keys, _holders)), item_id in zip(
+                items, item_ids, strict=True
+            )
+            for key in item_keys
+        ]
+        key_ids = self.ids[IdentityKeyEntry].take(len(key_rows))
         copy_rows(
             IdentityKeyEntry,
             _KEY_COLUMNS,
-            _numbered(IdentityKeyEntry, key_rows),
+            ((pk, *row) for pk, row in zip(key_ids, key_rows, strict=True)),
         )
-        lookalike_index_add(keys=((row[0], row[2]) for row in key_rows))
-        event_rows = [self._event(e, p) for e, p in events]
+        folded = ((row[0], row[2]) for row in key_rows)
+        if self.lookalikes:
+            self.lookalikes.add(folded)
+        else:
+            lookalike_index_add(keys=folded)
+        event_ids = self.ids[LedgerEvent].take(len(events))
         copy_rows(
             LedgerEvent,
             _EVENT_COLUMNS,
-            _numbered(LedgerEvent, event_rows),
+            ((pk, *self._event(e, p)) for pk, (e, p) in zip(event_ids, events, strict=True)),
         )
 
     def _conflicts(self, plan: dict) -> list[dict]:
@@ -465,7 +528,9 @@ class Command(BaseCommand):
                     {"registration_number": holder["number"], "rank": rank, "matched": []},
                 )
                 entry["matched"].extend(k.as_dict() for k in item_keys)
-            holders.append(plan)
+            # what a later pledge needs of this one, not the plan itself: a plan holding its
+            # items holding their holders would be a reference cycle only the collector frees
+            holders.append({k: plan[k] for k in ("number", "expires_at", "discharged_at")})
         return list(conflicts.values())
 
     def _event(self, event: str, plan: dict) -> tuple:
@@ -504,8 +569,9 @@ class Command(BaseCommand):
         occurred_at = occurred_at.astimezone(UTC)
         self.chain["sequence"] += 1
         event_type = LedgerEventType.REGISTERED if event == "registered" else event
-        # the ledger's own recipe (LedgerEvent.canonical_content and compute_hash), applied
-        # to a plain row: a model instance per event would cost more than the hashing
+        # the ledger's own recipe (LedgerEvent.canonical_content, canonical_json, chain_hash:
+        # compute_hash's steps), applied to a plain row: a model instance per event would
+        # cost more than the hashing; the payload column is the payload's part of that text
         row = SimpleNamespace(
             sequence=self.chain["sequence"],
             event=str(event_type),
@@ -513,16 +579,15 @@ class Command(BaseCommand):
             occurred_at=occurred_at,
             payload=payload,
         )
-        digest = LedgerEvent.compute_hash(
-            self.chain["hash"], LedgerEvent.canonical_content(row, plan["number"])
-        )
+        text = canonical_json(LedgerEvent.canonical_content(row, plan["number"]))
+        digest = LedgerEvent.chain_hash(self.chain["hash"], text)
         values = (
             row.sequence,
             plan["id"],
             row.event,
             row.actor,
             occurred_at,
-            payload,
+            _payload_text(text),
             self.chain["hash"],
             digest,
         )
