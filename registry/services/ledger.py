@@ -32,11 +32,16 @@ from registry.models import Counter, LedgerEvent, LedgerHead, Registration
 from registry.models.ledger import jsonable
 
 
-def identity_key_lock_id(key: IdentityKey) -> int:
-    """A stable signed 64-bit id for ``key``'s advisory lock (the first 8 bytes of its
-    SHA-256). Two keys sharing an id only serialize needlessly; they never miss each other."""
-    digest = hashlib.sha256(f"identity-key\x00{key.scheme}\x00{key.value}".encode()).digest()
+def _advisory_lock_id(name: str) -> int:
+    """A stable signed 64-bit advisory-lock id for ``name`` (the first 8 bytes of its
+    SHA-256). Two names sharing an id only serialize needlessly; they never miss each other."""
+    digest = hashlib.sha256(name.encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def identity_key_lock_id(key: IdentityKey) -> int:
+    """The advisory-lock id of ``key`` (see :func:`_advisory_lock_id`)."""
+    return _advisory_lock_id(f"identity-key\x00{key.scheme}\x00{key.value}")
 
 
 def registration_lock(number: str) -> None:
@@ -45,10 +50,9 @@ def registration_lock(number: str) -> None:
     assert transaction.get_connection().in_atomic_block, "registration locks need a transaction"
     if connection.vendor != "postgresql":
         return
-    digest = hashlib.sha256(f"registration\x00{number}".encode()).digest()
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)]
+            "SELECT pg_advisory_xact_lock(%s)", [_advisory_lock_id(f"registration\x00{number}")]
         )
 
 
