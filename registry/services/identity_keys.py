@@ -15,8 +15,14 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.db.models.constants import OnConflict
 
+from collateral.kinds.base import IdentityKey
 from registry.models import IdentityKeyEntry, LookalikeVariant
-from registry.selectors.similar import MAX_INDEXED_LENGTH, lookalike_digests, lookalike_hashes
+from registry.selectors.similar import (
+    MAX_INDEXED_LENGTH,
+    fold_lookalikes,
+    lookalike_digests,
+    lookalike_hashes,
+)
 from registry.services.bulk import COPY_THRESHOLD
 
 LOAD_CHUNK = 50_000  # folded keys per COPY batch of a bulk load
@@ -86,6 +92,14 @@ def lookalike_index_add(*, keys: Iterable[tuple[str, str]]) -> None:
             _copy_rows(rows)
         elif rows:
             _insert_rows(rows)
+
+
+def identity_keys_lookalikes_add(keys: Iterable[IdentityKey]) -> None:
+    """Put these identity keys' look-alike rows into the index, as a write's first step after
+    its key locks and before the ledger head: a row another registration wrote first (and
+    that waits for the head) would deadlock with a write holding the head; before the head,
+    the index also costs the serial step nothing."""
+    lookalike_index_add(keys=((key.scheme, fold_lookalikes(key.value)) for key in keys))
 
 
 # COPY's binary format: signature, flags, header extension; a row is its field count, then

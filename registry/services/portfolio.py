@@ -9,9 +9,8 @@ from registry.actors import Actor
 from registry.exceptions import InvalidInput
 from registry.models import CollateralItem, IdentityKeyEntry, LedgerEvent, Registration
 from registry.portfolio import PortfolioPlan
-from registry.selectors.similar import fold_lookalikes
 from registry.services.bulk import analyze_tables
-from registry.services.identity_keys import lookalike_index_add
+from registry.services.identity_keys import identity_keys_lookalikes_add
 from registry.services.ledger import identity_keys_lock
 from registry.services.registrations import RegistrationResult, registration_create
 
@@ -30,9 +29,7 @@ def portfolio_import(*, actor: Actor, plan: PortfolioPlan) -> list[RegistrationR
     # registration that holds that key and waits for the head (the lock order is keys first).
     keys = {key for planned in plan.registrations for item in planned.items for key in item.keys}
     identity_keys_lock(keys)
-    # and their look-alike rows, for the same reason: written under the head, a row another
-    # registration wrote first (and that waits for the head) would deadlock with it
-    lookalike_index_add(keys=((k.scheme, fold_lookalikes(k.value)) for k in keys))
+    identity_keys_lookalikes_add(keys)  # their look-alike rows too, for the same reason
     # A bulk load: the planner's statistics are refreshed once it commits, not whenever
     # autovacuum gets to it (a search or conflict check on stale statistics picks a wrong
     # index; issue 13 measured 500 times the rows read).

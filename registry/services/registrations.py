@@ -34,7 +34,7 @@ from registry.selectors.priority import (
 )
 from registry.selectors.similar import fold_lookalikes
 from registry.services.events import event_record
-from registry.services.identity_keys import identity_keys_create, lookalike_index_add
+from registry.services.identity_keys import identity_keys_create, identity_keys_lookalikes_add
 from registry.services.ledger import (
     counter_next,
     identity_keys_lock,
@@ -205,8 +205,7 @@ def registration_create(
         exclude=["secured_party", "number"], validate_unique=False, validate_constraints=False
     )
     rows = _item_rows(registration=registration, items=items, effective_at=checked_at, sequence=0)
-    # the look-alike index needs only the keys: filled here, it costs the serial step nothing
-    lookalike_index_add(keys=((k.scheme, fold_lookalikes(k.value)) for k in keys))
+    identity_keys_lookalikes_add(keys)
 
     # the serial step: everything from here to the commit runs one write at a time
     head: LedgerHead = ledger_lock()
@@ -315,9 +314,7 @@ def registration_amend(
     # the registration's keys (released by removals) and the added ones, before the head
     added_keys = {key for item in add_items for key in item.keys}
     registration_keys_lock(number, added_keys)
-    # before the head: a registration that wrote the same look-alike row waits for the head,
-    # so writing it under the head would wait on that registration in turn (a deadlock)
-    lookalike_index_add(keys=((k.scheme, fold_lookalikes(k.value)) for k in added_keys))
+    identity_keys_lookalikes_add(added_keys)
     head = ledger_lock()
     now = ledger_now(head)
     registration = _locked_own_registration(actor=actor, number=number)
