@@ -9,6 +9,7 @@ ID raise a :class:`~registry.models.SearchEnumerationAlert` (docs/reliability.md
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -182,16 +183,26 @@ def _log(actor: Actor, query: SearchQuery, results: SearchResults, pattern: str 
     )
 
 
-def search_perform(*, actor: Actor, query: SearchQuery) -> SearchResults:
+def search_perform(
+    *,
+    actor: Actor,
+    query: SearchQuery,
+    shown: Callable[[SearchResults], object] | None = None,
+) -> SearchResults:
     """Run a search and record who searched for what and how many notices it found (all of
     them: ``result_count`` is the total, whatever page is then shown).
 
     A resident-ID search is first counted against the caller's quotas (refused past them,
-    nothing logged) and then checked for enumeration patterns.
+    nothing logged) and then checked for enumeration patterns. ``shown`` (the API's
+    paginator) reads the part of the results the caller will show before anything is
+    logged: when it refuses (a page past the last) the search leaves no log row and uses no
+    quota.
     """
     resident_id = resident_id_searched(query)
     if resident_id is None:
         results = search_registrations(query)
+        if shown is not None:
+            shown(results)
         _log(actor, query, results)
         return results
     with transaction.atomic(using=DEFAULT_DB_ALIAS):
@@ -199,6 +210,8 @@ def search_perform(*, actor: Actor, query: SearchQuery) -> SearchResults:
         now = timezone.now()
         resident_id_quota_check(actor=actor, now=now)
         results = search_registrations(query)
+        if shown is not None:
+            shown(results)
         _log(actor, query, results, _pattern(resident_id))
         enumeration_check(
             organization_id=actor.organization.pk, pattern=_pattern(resident_id), now=now

@@ -165,3 +165,14 @@ def test_the_operator_sees_enumeration_alerts_and_lenders_do_not(client_b, victi
     staff = User.objects.create_user("admin_x", password="pw", organization=bank_a, is_staff=True)
     client.force_login(staff)
     assert client.get("/admin/registry/searchenumerationalert/").status_code in (302, 403)
+
+
+def test_a_page_past_the_last_uses_no_quota_and_logs_nothing(client_b, victim, settings):
+    settings.RESIDENT_ID_SEARCH_QUOTA_PER_ACTOR = (2, 3600)
+    past = client_b.get(URL, {"grantor_id": victim["id_number"], "page": 2})
+    assert past.status_code == 404
+    assert not SearchLog.objects.exists()
+    for _ in range(2):  # both searches of the quota are still there
+        assert client_b.get(URL, {"grantor_id": victim["id_number"]}).status_code == 200
+    assert client_b.get(URL, {"grantor_id": victim["id_number"]}).status_code == 429
+    assert SearchLog.objects.count() == 2

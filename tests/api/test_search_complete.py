@@ -73,8 +73,10 @@ def test_a_grantor_with_860_registrations_counts_860_and_every_page_reaches_them
 def test_page_size_is_bounded_and_a_page_past_the_end_is_404(client_b, grantor_with_860):
     too_big = client_b.get(URL, {"grantor_id": GRANTOR["id_number"], "page_size": 201})
     assert too_big.status_code == 400 and "page_size" in too_big.json()
+    logged = SearchLog.objects.count()
     past = client_b.get(URL, {"grantor_id": GRANTOR["id_number"], "page": 99})
     assert past.status_code == 404 and past.json()["code"] == "not_found"
+    assert SearchLog.objects.count() == logged  # refused before it was logged
 
 
 def test_more_than_200_exact_identifier_matches_are_all_found(client_a, client_b):

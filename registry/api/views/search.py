@@ -191,9 +191,13 @@ class SearchView(ReplicaReadsMixin, APIView):
         params = SearchParamsSerializer.from_query_params(request.query_params)
         params.is_valid(raise_exception=True)
         query = params.to_query()
-        results = search_perform(actor=actor_from_request(request), query=query)
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(results, request, view=self)
+        search_perform(  # a page past the last is refused before the search is logged
+            actor=actor_from_request(request),
+            query=query,
+            shown=lambda results: paginator.paginate_queryset(results, request, view=self),
+        )
+        page = list(paginator.page)
         data = SearchResultSerializer(page, many=True, context=_context(request, query)).data
         return paginator.get_paginated_response(data, as_of=timestamp(query.as_of))
 
