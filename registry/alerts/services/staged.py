@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from registry.alerts.choices import UNRESOLVED, AlertStatus, NotificationEvent
 from registry.alerts.models import Alert
 from registry.alerts.services.alerts import AlertSpec, ReconcileCounts
-from registry.alerts.services.notifications import notifications_enqueue
+from registry.alerts.services.notifications import OutboxAlert, notifications_enqueue
 
 STAGE = "alert_stage"
 # the columns a scan fills, in this order
@@ -95,9 +95,20 @@ def stage_ready() -> None:
 
 
 def staged_unmatched(kind: str) -> tuple[list[AlertSpec], list[int]]:
-    """The staged specs with no unresolved alert of their subject, and the unresolved alerts
-    of ``kind`` whose subject is not staged: the candidates for carrying an alert over."""
+    """The unresolved alerts of ``kind`` whose subject is not staged and, if there are any,
+    the staged specs with no unresolved alert of their subject: the candidates for carrying
+    an alert over. With no such alert there is nothing to carry over, and the specs (a first
+    scan's are every alert it opens) are not read out."""
     with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT a.id FROM {_ALERT} a WHERE a.kind = %s AND a.status = ANY(%s)
+            AND NOT EXISTS (SELECT 1 FROM {STAGE} w
+                WHERE w.organization_id = a.organization_id AND w.subject_key = a.subject_key)""",  # noqa: S608
+            [kind, _UNRESOLVED],
+        )
+        free = [pk for (pk,) in cursor.fetchall()]
+        if not free:
+            return [], []
         cursor.execute(
             f"""SELECT {", ".join(f"w.{c}" for c in STAGE_COLUMNS)} FROM {STAGE} w
             WHERE NOT EXISTS (
@@ -106,13 +117,6 @@ def staged_unmatched(kind: str) -> tuple[list[AlertSpec], list[int]]:
             [kind, _UNRESOLVED],
         )
         new = [_spec(kind, row) for row in cursor.fetchall()]
-        cursor.execute(
-            f"""SELECT a.id FROM {_ALERT} a WHERE a.kind = %s AND a.status = ANY(%s)
-            AND NOT EXISTS (SELECT 1 FROM {STAGE} w
-                WHERE w.organization_id = a.organization_id AND w.subject_key = a.subject_key)""",  # noqa: S608
-            [kind, _UNRESOLVED],
-        )
-        free = [pk for (pk,) in cursor.fetchall()]
     return new, free
 
 
@@ -190,12 +194,12 @@ def alerts_reconcile_staged(*, kind: str, resolution: str, now: datetime) -> Rec
         )
         opened = cursor.fetchall()
     notifications_enqueue(
-        alerts=[Alert(pk=pk, kind=kind, organization_id=org) for pk, org in opened],
+        alerts=[OutboxAlert(pk, kind, org) for pk, org in opened],
         event=NotificationEvent.OPENED,
         now=now,
     )
     notifications_enqueue(
-        alerts=[Alert(pk=pk, kind=kind, organization_id=org) for pk, org in resolved],
+        alerts=[OutboxAlert(pk, kind, org) for pk, org in resolved],
         event=NotificationEvent.RESOLVED,
         now=now,
     )
