@@ -32,7 +32,7 @@ from registry.selectors.explain import explain_field_match, explain_key_match
 from registry.selectors.identifiers import identifier_resolve, lookup_q, matching_lookup
 from registry.selectors.priority import live_entries_q
 from registry.selectors.registrations import notices_by_id
-from registry.selectors.similar import MATCH_FIELDS, is_similar, similar_entries
+from registry.selectors.similar import exact_and_similar_entries, is_similar
 
 # Chinese company names share most of their trigrams (…农业有限公司): at 0.3 a seeded
 # registry of 26,000 names found 13,000 "similar" to each, noise to an officer; at 0.5 a
@@ -256,41 +256,30 @@ def _load(registration_ids: list[int], as_of: datetime | None) -> dict[int, Regi
     return notices_by_id(registration_ids)
 
 
-def _exact_entries(query: SearchQuery, keys: list[LookupKey], now: datetime) -> list:
-    exact = IdentityKeyEntry.objects.filter(lookup_q(keys))
-    at = query.as_of
-    if at is not None:
-        exact = exact.filter(
-            entries_current_at_q(at) if query.include_inactive else entries_live_at_q(at)
-        )
-    elif query.include_inactive:
-        exact = exact.filter(item__removed_at__isnull=True)  # items current, any status
-    else:
-        exact = exact.filter(live_entries_q(now))
-    rows = list(exact.only(*MATCH_FIELDS).order_by("effective_at", "effective_sequence", "id"))
-    if at is not None and not query.include_inactive:
-        rows = live_at(rows, at)
-    return rows
-
-
-def _similar_entries(query: SearchQuery, keys: list[LookupKey], now: datetime) -> list:
-    full_keys = [k.identity_key for k in keys if not k.partial]
+def _identifier_entries(
+    query: SearchQuery, keys: list[LookupKey], now: datetime
+) -> tuple[list[IdentityKeyEntry], list[IdentityKeyEntry]]:
+    """The index rows on ``keys`` and those similar to its full keys, each in priority
+    order: one query (``exact_and_similar_entries``), plus one for the expiry at ``as_of``."""
     at = query.as_of
     if at is not None:
         live = entries_current_at_q(at) if query.include_inactive else entries_live_at_q(at)
+    elif query.include_inactive:
+        live = Q(item__removed_at__isnull=True)  # items current, any status
     else:
-        live = Q(item__removed_at__isnull=True) if query.include_inactive else live_entries_q(now)
-    rows = similar_entries(full_keys, live=live)
+        live = live_entries_q(now)
+    full_keys = [k.identity_key for k in keys if not k.partial]
+    exact_rows, similar_rows = exact_and_similar_entries(full_keys, exact=lookup_q(keys), live=live)
     if at is not None and not query.include_inactive:
-        rows = live_at(rows, at)
-    rows.sort(key=lambda e: (e.effective_at, e.effective_sequence, e.pk))
-    return rows
+        kept = {e.pk for e in live_at([*exact_rows, *similar_rows], at)}
+        exact_rows = [e for e in exact_rows if e.pk in kept]
+        similar_rows = [e for e in similar_rows if e.pk in kept]
+    return exact_rows, similar_rows
 
 
 def _search_identifier(query: SearchQuery, now: datetime) -> list[_Found]:
     keys = identifier_resolve(identifier=query.identifier, kind=query.kind, scheme=query.scheme)
-    exact_rows = _exact_entries(query, keys, now)
-    similar_rows = _similar_entries(query, keys, now)
+    exact_rows, similar_rows = _identifier_entries(query, keys, now)
     ordered: dict[int, _Found] = {}
     for rows, match in ((exact_rows, MatchType.EXACT), (similar_rows, MatchType.SIMILAR)):
         for entry in rows:
