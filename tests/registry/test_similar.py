@@ -161,7 +161,7 @@ def test_identifier_search_runs_a_fixed_number_of_queries(
     many, matches = _search_queries(client_b, "SHFE01:WR00001230")
     assert matches == ["similar"] * 5
     assert many == few
-    # API key, exact keys, look-alike probe, notices (registration, items, keys, events,
-    # objections), search log
-    with django_assert_max_num_queries(9):
+    # API key, exact keys and look-alike probe (one UNION ALL), notices (registration,
+    # items, keys, events, objections), search log
+    with django_assert_max_num_queries(8):
         client_b.get("/api/v1/search/", {"identifier": "SHFE01:WR00001230"})
