@@ -332,3 +332,29 @@ def test_full_scan_writes_exactly_the_alerts_the_incremental_check_writes(actor_
     assert _alert_rows() == incremental
     assert duplicate_pledges_scan().changed == 0
     assert duplicate_pledges_check(registration_ids=[wide[0].pk, pair[0].pk]).changed == 0
+
+
+@needs_postgres
+def test_a_scan_that_opens_many_alerts_refreshes_their_statistics(actor_a, actor_b, monkeypatch):
+    """The next scan's anti-joins are planned on the alerts there, not on an empty table."""
+    from django.db import connection
+
+    from registry.alerts.services import staged
+
+    def estimated() -> float:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples FROM pg_class WHERE relname = %s", [Alert._meta.db_table]
+            )
+            return cursor.fetchone()[0]
+
+    number = patent_number()
+    register(actor_a, ip_item(number))
+    register(actor_b, ip_item(number))
+    monkeypatch.setattr(staged, "ANALYZE_AFTER_CHANGED", 3)  # 2 opened: below it
+    assert duplicate_pledges_scan().opened == 2
+    assert estimated() != 2  # not analyzed (no other session sees these rows yet)
+    monkeypatch.setattr(staged, "ANALYZE_AFTER_CHANGED", 2)
+    Alert.objects.all().delete()
+    assert duplicate_pledges_scan().opened == 2
+    assert estimated() == 2
