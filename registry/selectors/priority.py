@@ -65,37 +65,36 @@ def live_entries_for_keys(
 
 
 def _live_entries(by_scheme: dict[str, list[str]], now: datetime) -> list[IdentityKeyEntry]:
+    """The query ``live_entries_q(now)`` and the keys make, with registration and secured
+    party, as one fixed statement (``registry.selectors.rows``): compiling it through the
+    ORM cost more CPU than the rest of a conflict check's lookup."""
     db = IdentityKeyEntry.objects.db
-    if not rows.raw_rows_supported(db):
-        on_keys = Q()
-        for scheme, values in by_scheme.items():
-            on_keys |= Q(scheme=scheme, value__in=values)
-        return list(
-            IdentityKeyEntry.objects.filter(live_entries_q(now), on_keys).select_related(
-                "registration__secured_party"
-            )
-        )
-    # the same query as one fixed statement (rows.py): compiling it through the ORM cost
-    # more CPU than the rest of a conflict check's lookup
+    connection = connections[db]
     schemes = sorted(by_scheme)
-    on_keys = " OR ".join([_on_key_sql()] * len(schemes))
-    params: list = [now]
+    entry = IdentityKeyEntry
+    on_keys = " OR ".join(
+        f"({rows.column(entry, 'e', 'scheme')} = %s"
+        f" AND {rows.column(entry, 'e', 'value')} IN ({rows.placeholders(len(by_scheme[s]))}))"
+        for s in schemes
+    )
+    params: list = [connection.ops.adapt_datetimefield_value(now)]
     for scheme in schemes:
-        params += [scheme, by_scheme[scheme]]
+        params += [scheme, *by_scheme[scheme]]
     models = (IdentityKeyEntry, Registration, Organization)
     built = []
-    with connections[db].cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(f"{_live_entries_sql()} AND ({on_keys})", params)
         for row in cursor.fetchall():
-            entry, registration, secured_party = rows.instances(db, row, models)
+            found, registration, secured_party = rows.instances(db, row, models)
             registration.secured_party = secured_party
-            entry.registration = registration
-            built.append(entry)
+            found.registration = registration
+            built.append(found)
     return built
 
 
 @cache
 def _live_entries_sql() -> str:
+    """``live_entries_q``'s rule (not released, expiring after the moment given), joined."""
     entry, registration, party = IdentityKeyEntry, Registration, Organization
     return (
         f"SELECT {rows.select_list(entry, 'e')}, {rows.select_list(registration, 'r')},"  # noqa: S608 - names from the models
@@ -107,15 +106,6 @@ def _live_entries_sql() -> str:
         f" ON {rows.column(party, 'o', 'pk')} = {rows.column(registration, 'r', 'secured_party')}"
         f" WHERE {rows.column(entry, 'e', 'released_at')} IS NULL"
         f" AND {rows.column(entry, 'e', 'expires_at')} > %s"
-    )
-
-
-@cache
-def _on_key_sql() -> str:
-    entry = IdentityKeyEntry
-    return (
-        f"({rows.column(entry, 'e', 'scheme')} = %s"
-        f" AND {rows.column(entry, 'e', 'value')} = ANY(%s))"
     )
 
 
