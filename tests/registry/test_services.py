@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, connections
+from django.utils import timezone
 
 from collateral.kinds.base import IdentityKey
 from registry.choices import OnConflict, RegistrationStatus
@@ -225,3 +226,36 @@ def test_conflicts_for_500_items_cost_a_bounded_number_of_queries(actor_a, actor
     assert len(result.conflicts[0].matched) == 250
     # a fixed number, whatever the item count (the registration certificate adds about 8)
     assert len(queries) < 40, len(queries)
+
+
+def test_the_live_rows_of_keys_are_the_orm_query_of_the_live_rule(actor_a, actor_b):
+    """The conflict lookup's fixed statement lists what ``live_entries_q`` selects: live rows
+    of every scheme asked, not released (discharged) or expired ones, with registration
+    and secured party as the ORM builds them."""
+    from registry.selectors.priority import live_entries_for_keys, live_entries_q
+
+    patent, tag = patent_number(), ear_tag()
+    live = create(actor_a, ip_item(patent), livestock_item([tag])).registration
+    discharged = create(actor_b, ip_item(patent)).registration
+    registration_discharge(actor=actor_b, number=discharged.number)
+    expired = create(actor_b, livestock_item([tag])).registration
+    _move_to_past(expired)
+    create(actor_b, ip_item())  # another key, not asked for
+    keys = [
+        key
+        for entry in IdentityKeyEntry.objects.filter(registration=live)
+        for key in [IdentityKey(entry.scheme, entry.value)]
+    ]
+    found = live_entries_for_keys(keys)
+    expected = IdentityKeyEntry.objects.filter(
+        live_entries_q(timezone.now()), registration=live
+    ).select_related("registration__secured_party")
+    assert sorted(e.pk for e in found) == sorted(e.pk for e in expected) and len(found) == 2
+    by_pk = {e.pk: e for e in expected}
+    for entry in found:
+        orm = by_pk[entry.pk]
+        assert [getattr(entry, f.attname) for f in IdentityKeyEntry._meta.concrete_fields] == [
+            getattr(orm, f.attname) for f in IdentityKeyEntry._meta.concrete_fields
+        ]
+        assert entry.registration.expires_at == orm.registration.expires_at
+        assert entry.registration.secured_party.code == orm.registration.secured_party.code
