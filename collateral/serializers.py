@@ -37,6 +37,17 @@ class StrictSerializer(serializers.Serializer):
     unknown_message = _("Unknown field; use one of: %(keys)s.")
     did_you_mean_message = _("Unknown field; did you mean %(name)s?")
     not_text_message = _("Give text (a JSON string), not a number.")
+    repeated_message = _("Give this parameter once.")
+
+    @classmethod
+    def from_query_params(cls, query_params, **kwargs):
+        """Read a query string as a plain dict, so that DRF's form rules (an empty value
+        counts as absent) do not apply and an unknown parameter is refused like an unknown
+        field; a repeated parameter is refused too."""
+        repeated = [k for k in query_params if len(query_params.getlist(k)) > 1]
+        if repeated:
+            raise serializers.ValidationError({k: [cls.repeated_message] for k in repeated})
+        return cls(data=query_params.dict(), **kwargs)
 
     def unknown_field_errors(self, data: Any) -> dict[str, list[str]]:
         if not isinstance(data, Mapping):

@@ -9,9 +9,15 @@ from django.utils.translation import gettext as _
 from registry.api.parsers import max_body_bytes, too_large_message
 
 
+def _has_control_character(text: str) -> bool:
+    return any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in text)
+
+
 class BodySizeLimitMiddleware:
     """413 for a body whose declared length exceeds ``API_MAX_BODY_BYTES``, unread; 414 for a
-    path and query longer than ``API_MAX_URI_BYTES``.
+    path and query longer than ``API_MAX_URI_BYTES``; 400 for a path with a control character
+    (``%00`` and the like: no registration or certificate number has one, and PostgreSQL
+    refuses a NUL in any text it is asked to compare).
 
     The console's forms and the admin are bounded by Django's own
     ``DATA_UPLOAD_MAX_MEMORY_SIZE``; this covers every path, the API included, whose parser
@@ -27,6 +33,9 @@ class BodySizeLimitMiddleware:
             # below gunicorn's own request-line limit (gunicorn.conf.py), so the answer is JSON
             message = _("The address is longer than %(limit)s bytes.") % {"limit": uri_limit}
             return JsonResponse({"detail": message, "code": "uri_too_long"}, status=414)
+        if _has_control_character(request.path):
+            message = _("The address contains a control character, such as a NUL byte.")
+            return JsonResponse({"detail": message, "code": "invalid_path"}, status=400)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

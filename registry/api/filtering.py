@@ -1,4 +1,5 @@
-"""The list endpoints' filter backend: a query parameter given empty is a 400 naming it.
+"""The list endpoints' query parameters: one given empty, or outside its choices, is a 400
+naming it.
 
 ``?kind=`` used to be read as "no filter" and answer every row, so a client whose variable
 was unset got an unfiltered list without noticing. Every list view filters through this
@@ -17,6 +18,19 @@ def refuse_empty_query_parameters(request) -> None:
     if empty:
         message = _("This parameter is empty; give a value or leave the parameter out.")
         raise serializers.ValidationError({name: [message] for name in empty})
+
+
+def choice_parameter(request, name: str, choices) -> str | None:
+    """The query parameter ``name`` if given, which must be one of ``choices``: otherwise a
+    400 that says what was given and what may be."""
+    value = request.query_params.get(name)
+    if value is not None and value not in choices:
+        message = _("“%(value)s” is not one of: %(choices)s.") % {
+            "value": value,
+            "choices": ", ".join(choices),
+        }
+        raise serializers.ValidationError({name: [message]})
+    return value
 
 
 class StrictFilterBackend(DjangoFilterBackend):

@@ -64,6 +64,16 @@ class BoundedJSONParser(JSONParser):
             data = json.loads(text, parse_constant=self._reject_constant)
         except RecursionError:
             raise self._too_deep() from None
+        except json.JSONDecodeError as exc:
+            # where, not the parser's own English ("Expecting property name enclosed in …")
+            raise exceptions.ParseError(
+                _("The body is not valid JSON: the error is at line %(line)d, column %(column)d.")
+                % {"line": exc.lineno, "column": exc.colno}
+            ) from None
+        except UnicodeDecodeError:
+            raise exceptions.ParseError(
+                _("The body is not valid %(encoding)s text.") % {"encoding": encoding}
+            ) from None
         except ValueError as exc:
             raise exceptions.ParseError(
                 _("JSON parse error - %(error)s") % {"error": exc}

@@ -410,6 +410,35 @@ def test_empty_priority_parameters_are_a_400_naming_them(client_a):
     assert sorted(response.json()) == ["as_of", "scheme"]
 
 
+def test_unknown_and_repeated_priority_parameters_are_a_400_naming_them(client_a):
+    """As in a search: a misspelt parameter (``?schme=``) silently ignored would rank on
+    another key than the one meant."""
+    base = "/api/v1/priority/?kind=ip&identifier=201710601862.3"
+    response = client_a.get(base + "&schme=cn_patent", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert response.json() == {"schme": ["Unknown field; did you mean scheme?"]}
+    response = client_a.get(base + "&identifier=201710601862.3", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert response.json() == {"identifier": ["Give this parameter once."]}
+    assert client_a.get(base).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "name", "given"),
+    [("/api/v1/transfers/?direction=sideways", "direction", "sideways"),
+     ("/api/v1/search-log/?purpose=curiosity", "purpose", "curiosity")],
+)  # fmt: skip
+def test_a_list_parameter_outside_its_choices_says_what_was_given_and_what_may_be(
+    client_a, path, name, given
+):
+    response = client_a.get(path, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    [message] = response.json()[name]
+    assert message.startswith(f"“{given}” is not one of: ")
+    chinese = client_a.get(path, HTTP_ACCEPT_LANGUAGE="zh-hans").json()[name][0]
+    assert chinese.startswith(f"“{given}”不是可选值之一：")
+
+
 def test_an_empty_haircut_policy_parameter_is_a_400(client_a):
     response = client_a.get("/api/v1/haircut-policy/?platform=")
     assert response.status_code == 400
@@ -450,3 +479,56 @@ def test_a_number_where_text_belongs_is_a_400_naming_it(client_a, unchanged):
     assert response.status_code == 400
     body = response.json()
     assert "description" in body and "name" in body["grantor"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/search-certificates/%00/",
+        "/api/v1/search-certificates/SC%00/verify/",
+        "/api/v1/search-certificates/%00/print/",
+        "/api/v1/registration-certificates/%00/",
+        "/api/v1/registration-certificates/%00/verify/",
+        "/api/v1/registrations/%00/",
+        "/api/v1/registrations/%1F/objections/",
+        "/api/v1/verify/%00/?code=x",
+        "/verify/%00?code=x",
+        "/console/notices/%00/",
+    ],
+)
+def test_a_control_character_in_the_address_is_a_json_400(client_a, path):
+    """A NUL in a path value reached PostgreSQL, which refuses it in any text: a 500."""
+    response = client_a.get(path, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "The address contains a control character, such as a NUL byte.",
+        "code": "invalid_path",
+    }
+    chinese = client_a.get(path, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert chinese.status_code == 400
+    assert chinese.json()["detail"] != response.json()["detail"]
+
+
+def test_a_certificate_number_without_control_characters_is_still_a_404(client_a):
+    assert client_a.get("/api/v1/search-certificates/SC-NOPE/").status_code == 404
+
+
+def test_a_body_that_is_not_json_says_where_in_the_callers_language(client_a, unchanged):
+    response = _post(client_a, URL, '{"grantor": {name: 1}}')
+    assert response.status_code == 400
+    english = client_a.post(
+        URL, '{"grantor": {name: 1}}', content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert english.json()["detail"] == (
+        "The body is not valid JSON: the error is at line 1, column 14."
+    )
+    chinese = client_a.post(
+        URL, "{\n  oops", content_type="application/json", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert chinese.status_code == 400
+    assert "第 2 行" in chinese.json()["detail"] and "Expecting" not in chinese.json()["detail"]
+    undecodable = client_a.post(
+        URL, b'{"a": "\xff"}', content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert undecodable.status_code == 400
+    assert undecodable.json()["detail"] == "The body is not valid utf-8 text."

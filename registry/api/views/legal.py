@@ -7,12 +7,11 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registry.actors import actor_from_request
-from registry.api.filtering import refuse_empty_query_parameters
+from registry.api.filtering import choice_parameter, refuse_empty_query_parameters
 from registry.api.serializers.legal import (
     ObjectionCaseSerializer,
     ObjectionCreateSerializer,
@@ -161,9 +160,7 @@ class TransferListView(generics.GenericAPIView):
     )
     def get(self, request):
         refuse_empty_query_parameters(request)
-        direction = request.query_params.get("direction")
-        if direction not in (None, "incoming", "outgoing"):
-            raise ValidationError({"direction": ["incoming", "outgoing"]})
+        direction = choice_parameter(request, "direction", ("incoming", "outgoing"))
         offers = transfers_of(
             organization=actor_from_request(request).organization, direction=direction
         )

@@ -18,7 +18,7 @@ from collateral.serializers import StrictSerializer
 from registry.actors import actor_from_request
 from registry.api.examples import PRIORITY_EXAMPLE, SEARCH_RESPONSE_EXAMPLES
 from registry.api.fields import BoundedDateTimeField
-from registry.api.filtering import refuse_empty_query_parameters
+from registry.api.filtering import choice_parameter, refuse_empty_query_parameters
 from registry.api.serializers.registrations import SearchResultSerializer, SecuredPartySerializer
 from registry.choices import SearchPurpose
 from registry.models import SearchLog
@@ -40,7 +40,6 @@ class SearchQuerySerializer(StrictSerializer):
     """
 
     CRITERIA = ("identifier", "grantor_id", "grantor_name", "registration_number")
-    repeated_message = _("Give this parameter once.")
 
     identifier = serializers.CharField(required=False, max_length=200, trim_whitespace=True)
     kind = serializers.ChoiceField(choices=kind_choices(), required=False)
@@ -57,15 +56,6 @@ class SearchQuerySerializer(StrictSerializer):
     purpose = serializers.ChoiceField(
         choices=SearchPurpose.choices, required=False, help_text=_("Why you search (查询原因).")
     )
-
-    @classmethod
-    def from_query_params(cls, query_params, **kwargs):
-        """Read a query string as a plain dict, so that DRF's form rules (an empty value
-        counts as absent) do not apply; a repeated parameter is refused."""
-        repeated = [k for k in query_params if len(query_params.getlist(k)) > 1]
-        if repeated:
-            raise serializers.ValidationError({k: [cls.repeated_message] for k in repeated})
-        return cls(data=query_params.dict(), **kwargs)
 
     def validate_as_of(self, value):
         if value > timezone.now():
@@ -209,7 +199,9 @@ class PriorityEntrySerializer(serializers.Serializer):
     effective_at = serializers.DateTimeField()
 
 
-class PriorityQuerySerializer(serializers.Serializer):
+class PriorityQuerySerializer(StrictSerializer):
+    """Strict like the search's: an unknown or repeated parameter is a 400 naming it."""
+
     kind = serializers.ChoiceField(choices=kind_choices())
     identifier = serializers.CharField(max_length=200)
     scheme = serializers.ChoiceField(choices=scheme_choices(), required=False)
@@ -255,7 +247,7 @@ class PriorityView(ReplicaReadsMixin, APIView):
     )
     def get(self, request):
         refuse_empty_query_parameters(request)
-        params = PriorityQuerySerializer(data=request.query_params)
+        params = PriorityQuerySerializer.from_query_params(request.query_params)
         params.is_valid(raise_exception=True)
         answer = priority_query(**params.validated_data)
         return Response(
@@ -292,9 +284,8 @@ class SearchLogView(ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return SearchLog.objects.none()
-        purpose = self.request.query_params.get("purpose", "")
-        if purpose and purpose not in SearchPurpose.values:  # "" is refused by the filter backend
-            raise serializers.ValidationError({"purpose": [", ".join(SearchPurpose.values)]})
+        # "" is refused by the filter backend
+        purpose = choice_parameter(self.request, "purpose", SearchPurpose.values)
         return search_log_of(
-            organization=actor_from_request(self.request).organization, purpose=purpose
+            organization=actor_from_request(self.request).organization, purpose=purpose or ""
         )
