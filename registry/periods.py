@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from dateutil.relativedelta import relativedelta
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.exceptions import InvalidInput
 
 MAX_YEARS = 30
 MAX_MONTHS = 360
+
+
+def calendar_add(moment: datetime, delta: relativedelta) -> datetime:
+    """``moment`` moved by whole years or months on the calendar of the service's time zone
+    (``TIME_ZONE``, Asia/Shanghai), as a UTC time.
+
+    A month from 31 March 04:00 in Shanghai is 30 April 04:00 there, whatever the hour. On
+    the UTC calendar that moment is still 30 March, and a month later would be 1 May in
+    Shanghai: the expiry date a lender reads would depend on the hour it registered.
+    """
+    return (timezone.localtime(moment) + delta).astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -58,6 +71,10 @@ class Period:
     @property
     def delta(self) -> relativedelta:
         return relativedelta(years=self.years, months=self.months)
+
+    def after(self, moment: datetime) -> datetime:
+        """When this period, begun at ``moment``, ends (on the service's calendar)."""
+        return calendar_add(moment, self.delta)
 
     def as_dict(self) -> dict[str, int]:
         return {"years": self.years} if self.years else {"months": self.months}

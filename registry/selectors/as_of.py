@@ -25,6 +25,7 @@ from registry.models import (
     Organization,
     Registration,
 )
+from registry.periods import calendar_add
 
 
 def _period(payload: dict) -> relativedelta | None:
@@ -32,6 +33,21 @@ def _period(payload: dict) -> relativedelta | None:
     if not period:
         return None
     return relativedelta(years=period.get("years", 0), months=period.get("months", 0))
+
+
+def _period_end(base: datetime, delta: relativedelta, recorded: str) -> datetime:
+    """``base + delta`` as the service computed it when it recorded the event: on the
+    service's calendar (:func:`calendar_add`), or — for an event recorded before the
+    registry moved periods onto that calendar — on UTC's, told apart by the expiry the event
+    recorded (to the millisecond). The two differ only at a month's end in the hours when
+    Shanghai's date is a day ahead of UTC's."""
+    local = calendar_add(base, delta)
+    utc = base + delta
+    if local != utc and utc.replace(microsecond=utc.microsecond // 1000 * 1000) == (
+        parse_datetime(recorded)
+    ):
+        return utc
+    return local
 
 
 def expiry_as_of(registration_ids: Iterable[int], at: datetime) -> dict[int, datetime]:
@@ -78,7 +94,7 @@ def expiry_as_of(registration_ids: Iterable[int], at: datetime) -> dict[int, dat
             base = expiry.get(registration_id)
             fallback = payload["expires_at"]["to"]
         if delta is not None and base is not None:
-            expiry[registration_id] = base + delta
+            expiry[registration_id] = _period_end(base, delta, fallback)
         else:
             expiry[registration_id] = parse_datetime(fallback)
     return expiry

@@ -25,7 +25,7 @@ from registry.choices import LedgerEventType, OnConflict, RegistrationStatus
 from registry.exceptions import ConflictRejected, InvalidInput, InvalidState, PermissionDenied
 from registry.items import MAX_ITEMS, ItemInput
 from registry.models import CollateralItem, IdentityKeyEntry, LedgerHead, Registration
-from registry.periods import MAX_YEARS, Period
+from registry.periods import MAX_YEARS, Period, calendar_add
 from registry.selectors.priority import (
     Conflict,
     conflicts_for_keys,
@@ -194,7 +194,7 @@ def registration_create(
         grantor_id_verified=grantor.get("id_verified", True),
         grantor_id_override_reason=grantor.get("check_override_reason", ""),
         registered_at=checked_at,  # provisional: stamped under the ledger head below
-        expires_at=checked_at + period.delta,
+        expires_at=period.after(checked_at),
         secured_amount=secured_amount,
         currency=currency,
         loan_reference=loan_reference,
@@ -215,7 +215,7 @@ def registration_create(
     year = timezone.localtime(now).year
     registration.number = f"{year}-{counter_next(series='registration', year=year):08d}"
     registration.registered_at = now
-    registration.expires_at = now + period.delta
+    registration.expires_at = period.after(now)
     registration.save(force_insert=True)
     for row in rows:
         row.effective_at, row.effective_sequence = now, sequence
@@ -415,8 +415,8 @@ def registration_extend(*, actor: Actor, number: str, period: Period) -> Registr
     registration = _locked_own_registration(actor=actor, number=number)
     require_active(registration, now)
     previous = registration.expires_at
-    extended = previous + period.delta
-    if extended > now + MAX_REMAINING:
+    extended = period.after(previous)
+    if extended > calendar_add(now, MAX_REMAINING):
         # The registry's longest period is 30 years; an extension may not stack beyond it
         # (and a date past year 9999 could not even be stored or shown).
         field = "years" if period.years else "months"

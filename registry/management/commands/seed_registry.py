@@ -39,6 +39,7 @@ from registry.models import (
     Registration,
 )
 from registry.models.ledger import canonical_json
+from registry.periods import calendar_add
 from registry.selectors.similar import fold_lookalikes
 from registry.services.bulk import (
     JSONText,
@@ -113,7 +114,7 @@ def _payload_text(canonical_text: str) -> JSONText:
 def _months_until(start: datetime, moment: datetime) -> int:
     """The fewest whole months (at least 1) after which ``start`` has passed ``moment``."""
     months = max(1, (moment.year - start.year) * 12 + moment.month - start.month)
-    while start + relativedelta(months=months) <= moment:
+    while calendar_add(start, relativedelta(months=months)) <= moment:
         months += 1
     return months
 
@@ -385,7 +386,7 @@ class Command(BaseCommand):
         party = rng.choice(self.parties)
         return {
             "registered_at": registered_at,
-            "expires_at": registered_at + relativedelta(months=months),
+            "expires_at": calendar_add(registered_at, relativedelta(months=months)),
             "months": months,
             "discharged_at": discharged_at,
             "items": items,
