@@ -236,9 +236,13 @@ Other errors carry `{"detail": "...", "code": "..."}`: 403 `permission_denied`, 
 `on_conflict` is `reject`), 422 `idempotency_key_reused`. Nothing is written when a request
 fails.
 
-**Retries.** POSTs that write accept an `Idempotency-Key` header: the same key and body replay
-the first response (header `Idempotent-Replayed: true`), the same key with another body gets
-422. Keys are kept 48 hours, per organization.
+**Retries.** Every POST that writes accepts an `Idempotency-Key` header — registrations and
+their amendments, extensions and discharges, objections, transfers, search certificates,
+valuations, commodity prices, grantor watches, alert acknowledgements: the same key and body
+replay the first response (header `Idempotent-Replayed: true`) and write nothing more, the
+same key with another body gets 422. Keys are kept 48 hours, per organization. A webhook
+subscription is the exception: its response carries the signing secret once, and that answer
+is never stored to be replayed.
 
 **Times and money.** Times are ISO 8601 with offset (stored in UTC); amounts are decimal
 strings. Lists are paginated (`?page=`, 50 per page). Messages follow `Accept-Language`

@@ -1,20 +1,36 @@
-"""``Idempotency-Key`` on POSTs: reads the header and the body, the store does the rest."""
+"""``Idempotency-Key`` on POSTs: reads the header and the body, the store does the rest.
+
+Every POST that writes honours it (:func:`retry_safe` on its view method), so a bank's
+system may retry any write after a timeout without doing it twice — except a webhook
+subscription, whose response carries its signing secret: that answer is never stored.
+"""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.response import Response
 
-from registry.actors import Actor
+from registry.actors import Actor, actor_from_request
 from registry.exceptions import InvalidInput
 from registry.models.ledger import canonical_json
 from registry.services.idempotency import StoredResponse, idempotent_call
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+
+SCHEMA_PARAMETER = OpenApiParameter(
+    HEADER,
+    # what ``idempotent`` accepts: printable ASCII, at most MAX_KEY_LENGTH
+    {"type": "string", "maxLength": MAX_KEY_LENGTH, "pattern": "^[ -~]*$"},
+    OpenApiParameter.HEADER,
+    description="Retry-safe key: the same key and body replay the first response; "
+    "the same key with another body is refused with 422.",
+)
 
 
 def idempotent(request, actor: Actor, handler: Callable[[], Response]) -> Response:
@@ -46,3 +62,16 @@ def idempotent(request, actor: Actor, handler: Callable[[], Response]) -> Respon
     if stored.replayed:
         response["Idempotent-Replayed"] = "true"
     return response
+
+
+def retry_safe(method: Callable[..., Response]) -> Callable[..., Response]:
+    """A view method that writes, answered once per ``Idempotency-Key`` (:func:`idempotent`):
+    a retry with the same key and body replays the first answer and writes nothing more."""
+
+    @functools.wraps(method)
+    def answer(view, request, *args, **kwargs) -> Response:
+        return idempotent(
+            request, actor_from_request(request), lambda: method(view, request, *args, **kwargs)
+        )
+
+    return answer

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from registry.actors import Actor, actor_from_request
 from registry.api.filtering import refuse_empty_query_parameters
+from registry.api.idempotency import SCHEMA_PARAMETER, retry_safe
 from registry.exceptions import InvalidInput, NotFound
 from registry.permissions import IsOrganizationMember, WritesNeedAdmin
 from valuation.api.serializers import (
@@ -110,8 +111,10 @@ class CollateralValuationsView(generics.GenericAPIView):
     @extend_schema(
         summary="Value a collateral item (secured party only, registration active)",
         request=ValuationCreateSerializer,
+        parameters=[SCHEMA_PARAMETER],
         responses={201: ValuationSerializer, 404: NOT_FOUND, 409: OpenApiTypes.OBJECT},
     )
+    @retry_safe
     def post(self, request, pk: int):
         serializer = ValuationCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -226,8 +229,10 @@ class CommodityPricesView(generics.ListAPIView):
             "receipt's unit; receipts priced only in other units are listed, never converted."
         ),
         request=CommodityPriceBatchSerializer,
+        parameters=[SCHEMA_PARAMETER],
         responses={201: PriceBatchResultSerializer},
     )
+    @retry_safe
     def post(self, request):
         serializer = CommodityPriceBatchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -31,6 +31,7 @@ from registry.alerts.selectors import (
 from registry.alerts.services.alerts import alert_acknowledge
 from registry.alerts.services.watches import grantor_watch_create, grantor_watch_delete
 from registry.alerts.services.webhooks import webhook_subscribe, webhook_unsubscribe
+from registry.api.idempotency import SCHEMA_PARAMETER, retry_safe
 
 
 class AlertViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -59,9 +60,11 @@ class AlertViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         description="Marks an open alert as seen; it still resolves itself when its condition "
         "ends. Acknowledging twice changes nothing; a resolved alert answers 409.",
         request=None,
+        parameters=[SCHEMA_PARAMETER],
         responses={200: AlertSerializer},
     )
     @action(detail=True, methods=["post"], filterset_class=None)
+    @retry_safe
     def acknowledge(self, request, pk=None):
         alert = alert_acknowledge(actor=actor_from_request(request), alert_id=int(pk))
         alert = alerts_of(organization=alert.organization).get(pk=alert.pk)
@@ -154,8 +157,10 @@ class GrantorWatchViewSet(
         description="`id_type` is `uscc` or `resident_id`; the number is validated and "
         "normalized as a grantor's. Watching the same ID twice answers 409.",
         request=GrantorWatchCreateSerializer,
+        parameters=[SCHEMA_PARAMETER],
         responses={201: GrantorWatchSerializer, 409: None},  # the hook gives 409 its body
     )
+    @retry_safe
     def create(self, request):
         serializer = GrantorWatchCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from registry import signing
 from registry.actors import actor_from_request
 from registry.api.examples import CERTIFICATE_EXAMPLE, REGISTRATION_CERTIFICATE_EXAMPLE
+from registry.api.idempotency import SCHEMA_PARAMETER, retry_safe
 from registry.api.views.search import SearchQuerySerializer
 from registry.exceptions import TooManyAttempts
 from registry.printing import certificate_html, certificate_pdf
@@ -130,10 +131,12 @@ class SearchCertificateCreateView(APIView):
     @extend_schema(
         summary="Issue a search certificate",
         request=CertificateRequestSerializer,
+        parameters=[SCHEMA_PARAMETER],
         responses={201: SEARCH_CERTIFICATE_SCHEMA},
         examples=[CERTIFICATE_EXAMPLE],
         description=DIGEST_RECIPE,
     )
+    @retry_safe
     def post(self, request):
         params = CertificateRequestSerializer(data=request.data)
         params.is_valid(raise_exception=True)

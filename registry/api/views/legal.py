@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from registry.actors import actor_from_request
 from registry.api.filtering import choice_parameter, refuse_empty_query_parameters
+from registry.api.idempotency import SCHEMA_PARAMETER, retry_safe
 from registry.api.serializers.legal import (
     ObjectionCaseSerializer,
     ObjectionCreateSerializer,
@@ -65,8 +66,10 @@ class ObjectionListCreateView(generics.GenericAPIView):
         "lapses after 30 days (configurable) unless a case acceptance is recorded; the "
         "secured party is alerted at once.",
         request=ObjectionCreateSerializer,
+        parameters=[SCHEMA_PARAMETER],
         responses={201: ObjectionSerializer},
     )
+    @retry_safe
     def post(self, request, number: str):
         serializer = ObjectionCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -85,8 +88,10 @@ class ObjectionWithdrawView(APIView):
     @extend_schema(
         summary="Withdraw an objection (the objector only)",
         request=None,
+        parameters=[SCHEMA_PARAMETER],
         responses={200: ObjectionSerializer},
     )
+    @retry_safe
     def post(self, request, number: str, pk: int):
         objection = objection_services.objection_withdraw(
             actor=actor_from_request(request), number=number, objection_id=pk
@@ -100,8 +105,10 @@ class ObjectionCaseView(APIView):
         description="From then on the objection does not lapse: it stands until withdrawn "
         "or until the operator records the ruling.",
         request=ObjectionCaseSerializer,
+        parameters=[SCHEMA_PARAMETER],
         responses={200: ObjectionSerializer},
     )
+    @retry_safe
     def post(self, request, number: str, pk: int):
         serializer = ObjectionCaseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -126,8 +133,10 @@ class TransferOfferView(APIView):
         "split off into a new registration on acceptance; they keep their effective times, so "
         "priority never changes. The offer expires if not answered in time.",
         request=TransferCreateSerializer,
+        parameters=[SCHEMA_PARAMETER],
         responses={201: TransferSerializer},
     )
+    @retry_safe
     def post(self, request, number: str):
         serializer = TransferCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -176,8 +185,10 @@ class TransferAcceptView(APIView):
         description="The secured party changes at once, in one transaction; both parties see "
         "the event in the registration's history.",
         request=None,
+        parameters=[SCHEMA_PARAMETER],
         responses={200: TransferSerializer},
     )
+    @retry_safe
     def post(self, request, pk: int):
         offer = transfer_services.transfer_accept(actor=actor_from_request(request), transfer_id=pk)
         return _transfer_response(request, offer)
@@ -187,8 +198,10 @@ class TransferDeclineView(APIView):
     @extend_schema(
         summary="Decline a transfer offer (the receiving organization only)",
         request=None,
+        parameters=[SCHEMA_PARAMETER],
         responses={200: TransferSerializer},
     )
+    @retry_safe
     def post(self, request, pk: int):
         offer = transfer_services.transfer_decline(
             actor=actor_from_request(request), transfer_id=pk

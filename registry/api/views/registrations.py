@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registry.actors import actor_from_request
-from registry.api.idempotency import MAX_KEY_LENGTH, idempotent
+from registry.api.idempotency import SCHEMA_PARAMETER, idempotent
 from registry.api.serializers.registrations import (
     AmendmentSerializer,
     ConflictCheckSerializer,
@@ -31,15 +31,6 @@ from registry.selectors.registrations import (
     registrations_of,
 )
 from registry.services import registrations as services
-
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key",
-    # what registry.api.idempotency accepts: printable ASCII, at most MAX_KEY_LENGTH
-    {"type": "string", "maxLength": MAX_KEY_LENGTH, "pattern": "^[ -~]*$"},
-    OpenApiParameter.HEADER,
-    description="Retry-safe key: the same key and body replay the first response; "
-    "the same key with another body is refused with 422.",
-)
 
 
 class RegistrationViewSet(ReplicaReadsMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -88,7 +79,7 @@ class RegistrationViewSet(ReplicaReadsMixin, mixins.ListModelMixin, viewsets.Gen
     @extend_schema(
         summary="Register a pledge",
         request=RegistrationCreateSerializer,
-        parameters=[IDEMPOTENCY_HEADER],
+        parameters=[SCHEMA_PARAMETER],
         responses={201: RegistrationWriteResultSerializer},
     )
     def create(self, request):
@@ -111,7 +102,7 @@ class RegistrationViewSet(ReplicaReadsMixin, mixins.ListModelMixin, viewsets.Gen
     @extend_schema(
         summary="Amend: add or remove collateral, change description or secured amount",
         request=AmendmentSerializer,
-        parameters=[IDEMPOTENCY_HEADER],
+        parameters=[SCHEMA_PARAMETER],
         responses={200: RegistrationWriteResultSerializer},
     )
     @action(detail=True, methods=["post"])
@@ -135,7 +126,7 @@ class RegistrationViewSet(ReplicaReadsMixin, mixins.ListModelMixin, viewsets.Gen
     @extend_schema(
         summary="Extend the registration period",
         request=ExtensionSerializer,
-        parameters=[IDEMPOTENCY_HEADER],
+        parameters=[SCHEMA_PARAMETER],
         responses={200: RegistrationSerializer},
     )
     @action(detail=True, methods=["post"])
@@ -155,7 +146,7 @@ class RegistrationViewSet(ReplicaReadsMixin, mixins.ListModelMixin, viewsets.Gen
     @extend_schema(
         summary="Discharge (注销) the registration; final",
         request=None,
-        parameters=[IDEMPOTENCY_HEADER],
+        parameters=[SCHEMA_PARAMETER],
         responses={200: RegistrationSerializer},
     )
     @action(detail=True, methods=["post"])
