@@ -220,6 +220,7 @@ def test_public_verification_by_number_and_code(client_a, client_b):
     unknown = anonymous.get("/api/v1/verify/SC-2020-99999999/", {"code": code})
     assert wrong.status_code == unknown.status_code == 404
     assert wrong.json() == unknown.json()
+    assert wrong.json()["genuine"] is False and wrong.json()["code"] == "not_found"
     assert "grantor" not in wrong.content.decode() and number not in wrong.content.decode()
     wrong_page = anonymous.get(f"/verify/{number}", {"code": "nope"})
     assert wrong_page.status_code == 404 and "杭州绿谷" not in wrong_page.content.decode()

@@ -336,7 +336,9 @@ class PublicVerifyView(APIView):
             number=number, code=request.query_params.get("code", ""), client=_client(request)
         )
         if certificate is None:
-            return Response({"genuine": False, "detail": str(NOT_GENUINE)}, status=404)
+            return Response(
+                {"genuine": False, "detail": str(NOT_GENUINE), "code": "not_found"}, status=404
+            )
         verification = _verification(certificate)
         return Response(
             {
