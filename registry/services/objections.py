@@ -52,7 +52,7 @@ def _require_standing(objection: Objection, now: datetime) -> None:
     if status not in (ObjectionStatus.OPEN, ObjectionStatus.CASE_PENDING):
         raise InvalidState(
             _("This objection is %(status)s; it can no longer be changed.")
-            % {"status": ObjectionStatus(status).label},
+            % {"status": str(ObjectionStatus(status).label).lower()},
             extra={"status": status},
         )
 

@@ -289,7 +289,10 @@ def require_active(registration: Registration, now: datetime) -> None:
     if status != RegistrationStatus.ACTIVE:
         raise InvalidState(
             _("Registration %(number)s is %(status)s; it can no longer be changed.")
-            % {"number": registration.number, "status": RegistrationStatus(status).label},
+            % {
+                "number": registration.number,
+                "status": str(RegistrationStatus(status).label).lower(),
+            },
             extra={"status": status},
         )
 

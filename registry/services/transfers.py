@@ -131,7 +131,8 @@ def _locked_offer(*, actor: Actor, transfer_id: int, now: datetime) -> TransferO
     status = offer.current_status(now)
     if status != TransferStatus.PENDING:
         raise InvalidState(
-            _("This transfer offer is %(status)s.") % {"status": TransferStatus(status).label},
+            _("This transfer offer is %(status)s.")
+            % {"status": str(TransferStatus(status).label).lower()},
             extra={"status": status},
         )
     return offer

@@ -299,3 +299,13 @@ def test_lists_are_paginated(client_a):
     assert first["next"] and second["previous"]
     numbers = {r["registration_number"] for r in first["results"] + second["results"]}
     assert len(numbers) == 3
+
+
+def test_a_refused_change_names_the_status_in_the_sentence_not_as_a_title(client_a):
+    number = client_a.post(URL, registration_payload(), format="json").json()["registration_number"]
+    assert client_a.post(f"{URL}{number}/discharge/").status_code == 200
+    again = client_a.post(f"{URL}{number}/discharge/", HTTP_ACCEPT_LANGUAGE="en")
+    assert again.status_code == 409
+    assert again.json()["detail"] == (
+        f"Registration {number} is discharged; it can no longer be changed."
+    )
