@@ -40,8 +40,11 @@ def _kind_error(raw: Any) -> dict[str, Any] | None:
     if not isinstance(raw, dict):
         return {"non_field_errors": [_("Each collateral item must be an object.")]}
     kinds = all_kinds()
-    if not isinstance(raw.get("kind"), str) or raw["kind"] not in kinds:
-        choices = ", ".join(sorted(kinds))
+    choices = ", ".join(sorted(kinds))
+    if raw.get("kind") in (None, ""):
+        message = _("Give the collateral kind: one of %(choices)s.") % {"choices": choices}
+        return {"kind": [message]}
+    if not isinstance(raw["kind"], str) or raw["kind"] not in kinds:
         message = _("Unknown collateral kind; use one of: %(choices)s.") % {"choices": choices}
         return {"kind": [message]}
     return None

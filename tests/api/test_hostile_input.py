@@ -532,3 +532,19 @@ def test_a_body_that_is_not_json_says_where_in_the_callers_language(client_a, un
     )
     assert undecodable.status_code == 400
     assert undecodable.json()["detail"] == "The body is not valid utf-8 text."
+
+
+def test_an_item_without_its_kind_is_asked_for_it(client_a, unchanged):
+    item = ip_item()
+    del item["kind"]
+    response = client_a.post(
+        URL, registration_payload(item), format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400
+    [message] = response.json()["collateral"][0]["kind"]
+    assert message.startswith("Give the collateral kind: one of ")
+    item["kind"] = "vehicle"
+    response = client_a.post(
+        URL, registration_payload(item), format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.json()["collateral"][0]["kind"][0].startswith("Unknown collateral kind")
