@@ -238,7 +238,8 @@ fails.
 
 **Retries.** Every POST that writes accepts an `Idempotency-Key` header — registrations and
 their amendments, extensions and discharges, objections, transfers, search certificates,
-valuations, commodity prices, grantor watches, alert acknowledgements: the same key and body
+valuations, commodity prices, grantor watches, alert acknowledgements (and the haircut
+policy's PUT, which makes a new version each time): the same key and body
 replay the first response (header `Idempotent-Replayed: true`) and write nothing more, the
 same key with another body gets 422. Keys are kept 48 hours, per organization. A webhook
 subscription is the exception: its response carries the signing secret once, and that answer

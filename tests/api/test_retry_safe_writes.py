@@ -121,3 +121,15 @@ def test_a_failed_write_is_not_stored_and_can_be_retried_with_its_key(client_a):
     assert response.status_code == 201
     assert "Idempotent-Replayed" not in response
     assert Valuation.objects.count() == 1
+
+
+def test_a_retried_haircut_policy_put_makes_one_version(admin_a):
+    from valuation.models import HaircutPolicy
+
+    body = {"base_haircuts": {"ip": {"trademark": 60}}}
+    first = admin_a.put("/api/v1/haircut-policy/", body, format="json", HTTP_IDEMPOTENCY_KEY="p")
+    assert first.status_code == 200, first.json()
+    versions = HaircutPolicy.objects.count()
+    again = admin_a.put("/api/v1/haircut-policy/", body, format="json", HTTP_IDEMPOTENCY_KEY="p")
+    assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    assert HaircutPolicy.objects.count() == versions

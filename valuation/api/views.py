@@ -173,8 +173,10 @@ class HaircutPolicyView(APIView):
             "Earlier versions are kept, so past figures can be recomputed with them."
         ),
         request=HaircutPolicyInputSerializer,
+        parameters=[SCHEMA_PARAMETER],
         responses={200: HaircutPolicySerializer},
     )
+    @retry_safe  # each PUT makes a version: a retry must not make a second
     def put(self, request):
         actor = actor_from_request(request)
         serializer = HaircutPolicyInputSerializer(data=request.data)
