@@ -6,7 +6,12 @@ message names the rule that failed. Normalizing a normalized value returns it un
 No database, no Django models: only ``gettext_lazy`` for the messages.
 """
 
-from collateral.identifiers.base import IdentifierError, fold_identifier, normalize_text
+from collateral.identifiers.base import (
+    LOOKALIKE_DIGITS,
+    IdentifierError,
+    fold_identifier,
+    normalize_text,
+)
 from collateral.identifiers.divisions import PROVINCE_CODES, check_county_code, check_real_county
 from collateral.identifiers.forest import normalize_forest_certificate, normalize_unit_number
 from collateral.identifiers.ip import (
@@ -20,6 +25,7 @@ from collateral.identifiers.ip import (
     normalize_software_copyright_number,
     normalize_trademark_number,
     patent_check_character,
+    patent_lookalike_number,
     patent_type,
 )
 from collateral.identifiers.livestock import (
@@ -31,6 +37,7 @@ from collateral.identifiers.livestock import (
 
 __all__ = [
     "ISO11784_MAX_NATIONAL_ID",
+    "LOOKALIKE_DIGITS",
     "NATIONAL_SPECIES_CODES",
     "PATENT_TYPE_DIGITS",
     "PATENT_WEIGHTS",
@@ -52,5 +59,6 @@ __all__ = [
     "normalize_trademark_number",
     "normalize_unit_number",
     "patent_check_character",
+    "patent_lookalike_number",
     "patent_type",
 ]
