@@ -13,7 +13,11 @@ from collateral.identifiers.base import (
     normalize_text,
 )
 from collateral.identifiers.divisions import PROVINCE_CODES, check_county_code, check_real_county
-from collateral.identifiers.forest import normalize_forest_certificate, normalize_unit_number
+from collateral.identifiers.forest import (
+    normalize_forest_certificate,
+    normalize_unit_number,
+    unit_number_lookalike,
+)
 from collateral.identifiers.ip import (
     PATENT_TYPE_DIGITS,
     PATENT_WEIGHTS,
@@ -33,6 +37,7 @@ from collateral.identifiers.livestock import (
     NATIONAL_SPECIES_CODES,
     normalize_iso11784_tag,
     normalize_national_tag,
+    tag_lookalike,
 )
 
 __all__ = [
@@ -61,4 +66,6 @@ __all__ = [
     "patent_check_character",
     "patent_lookalike_number",
     "patent_type",
+    "tag_lookalike",
+    "unit_number_lookalike",
 ]

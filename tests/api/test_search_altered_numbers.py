@@ -1,10 +1,12 @@
-"""An altered patent number whose check character, year or type digit no longer fits is still
+"""An altered number whose check (check character, year, code list) no longer fits is still
 found as a look-alike of the number it was altered from, like a receipt one edit away."""
 
 import pytest
+from stdnum.cn import uscc as uscc_mod
 
+from tests.api.test_receivables import receivable
 from tests.api.test_search_evidence import register
-from tests.factories import ip_item, patent_number
+from tests.factories import ear_tag, forest_item, ip_item, livestock_item, patent_number
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +95,33 @@ def test_a_search_for_text_that_cannot_be_a_patent_is_still_a_400(client_b):
         response = client_b.get("/api/v1/search/", {"identifier": typed, "scheme": "cn_patent"})
         assert response.status_code == 400, typed
         assert "cn_patent" in response.json()["identifier"][0]
+
+
+def test_an_ear_tag_with_an_altered_species_or_county_code_is_found(client_a, client_b):
+    tag = ear_tag()  # pig, county 330106
+    register(client_a, livestock_item([tag]))
+    for typed in (altered(tag, 0, "4"), altered(tag, 1, "9")):  # species 4, province 93
+        [result] = search(client_b, typed, kind="livestock")["results"]
+        assert result["match"] == "similar", typed
+        assert result["matched"] == [{"scheme": "ear_tag", "value": tag}]
+        assert result["match_details"][0]["how"] == "one_edit"
+
+
+def test_a_forest_unit_number_with_an_altered_county_code_is_found(client_a, client_b):
+    item = forest_item()
+    register(client_a, item)
+    typed = altered(item["unit_number"], 0, "9")  # province 93 does not exist
+    [result] = search(client_b, typed, kind="forest_right")["results"]
+    assert result["match"] == "similar"
+    assert result["matched"] == [{"scheme": "forest_unit", "value": item["unit_number"]}]
+
+
+def test_a_receivable_contract_with_an_altered_debtor_code_is_found(client_a, client_b):
+    body = "91330106MA2B12345"
+    code = body + uscc_mod.calc_check_digit(body)
+    debtor = {"name": "杭州绿谷农业有限公司", "id_type": "uscc", "id_number": code}
+    register(client_a, receivable(debtor=debtor, contract_number="HT-2026-001"))
+    typed = altered(code, 10, "3") + ":HT-2026-001"
+    [result] = search(client_b, typed, kind="receivable")["results"]
+    assert result["match"] == "similar"
+    assert result["matched"] == [{"scheme": "receivable_contract", "value": f"{code}:HT-2026-001"}]

@@ -259,6 +259,9 @@ def test_lookalike_lookup_keys_never_raise(kind, text):
 # stored values of it; ``end`` bounds the characters an alteration may hit.
 CHECKED_KEYS = {
     "ip": ("cn_patent", canonical_patents(), None),
+    "livestock": ("ear_tag", national_tags().map(lambda case: case[0]), None),
+    "forest_right": ("forest_unit", canonical_unit_numbers(), None),
+    "receivable": ("receivable_contract", canonical_usccs().map(lambda c: f"{c}:HT-1"), 18),
 }
 
 
