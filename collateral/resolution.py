@@ -110,8 +110,14 @@ def _unresolved(identifier: str, kind: str, scheme: str) -> UnresolvedIdentifier
     )
 
 
-def resolve_identifier(identifier: str, *, kind: str = "", scheme: str = "") -> list[LookupKey]:
+def resolve_identifier(
+    identifier: str, *, kind: str = "", scheme: str = "", lookalikes: bool = False
+) -> list[LookupKey]:
     """Every key ``identifier`` can denote (of ``kind``, of ``scheme``), preferred first.
+
+    With ``lookalikes`` (a search, which also shows similar identifiers) the keys of text that
+    has a key's form but fails its check come too, after each kind's own: an altered number
+    is then compared with the scheme it was altered in (``CollateralKind.lookalike_lookup_keys``).
 
     Raises :class:`UnresolvedIdentifier` when it fits none, or when ``scheme`` is not one of
     ``kind``'s schemes.
@@ -139,6 +145,10 @@ def resolve_identifier(identifier: str, *, kind: str = "", scheme: str = "") -> 
     found: list[LookupKey] = []
     for collateral_kind in kinds:
         candidates = [(key, False) for key in collateral_kind.lookup_keys(identifier)]
+        if lookalikes:
+            candidates += [
+                (key, False) for key in collateral_kind.lookalike_lookup_keys(identifier)
+            ]
         candidates += [(key, True) for key in collateral_kind.partial_lookup_keys(identifier)]
         for key, partial in candidates:
             lookup = LookupKey(collateral_kind.code, key.scheme, key.value, partial)

@@ -6,9 +6,18 @@ message names the rule that failed. Normalizing a normalized value returns it un
 No database, no Django models: only ``gettext_lazy`` for the messages.
 """
 
-from collateral.identifiers.base import IdentifierError, fold_identifier, normalize_text
+from collateral.identifiers.base import (
+    LOOKALIKE_DIGITS,
+    IdentifierError,
+    fold_identifier,
+    normalize_text,
+)
 from collateral.identifiers.divisions import PROVINCE_CODES, check_county_code, check_real_county
-from collateral.identifiers.forest import normalize_forest_certificate, normalize_unit_number
+from collateral.identifiers.forest import (
+    normalize_forest_certificate,
+    normalize_unit_number,
+    unit_number_lookalike,
+)
 from collateral.identifiers.ip import (
     PATENT_TYPE_DIGITS,
     PATENT_WEIGHTS,
@@ -20,6 +29,7 @@ from collateral.identifiers.ip import (
     normalize_software_copyright_number,
     normalize_trademark_number,
     patent_check_character,
+    patent_lookalike_number,
     patent_type,
 )
 from collateral.identifiers.livestock import (
@@ -27,10 +37,12 @@ from collateral.identifiers.livestock import (
     NATIONAL_SPECIES_CODES,
     normalize_iso11784_tag,
     normalize_national_tag,
+    tag_lookalike,
 )
 
 __all__ = [
     "ISO11784_MAX_NATIONAL_ID",
+    "LOOKALIKE_DIGITS",
     "NATIONAL_SPECIES_CODES",
     "PATENT_TYPE_DIGITS",
     "PATENT_WEIGHTS",
@@ -52,5 +64,8 @@ __all__ = [
     "normalize_trademark_number",
     "normalize_unit_number",
     "patent_check_character",
+    "patent_lookalike_number",
     "patent_type",
+    "tag_lookalike",
+    "unit_number_lookalike",
 ]

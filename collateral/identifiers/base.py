@@ -21,6 +21,13 @@ _PUNCTUATION = str.maketrans(
 
 _ASCII_DIGITS = re.compile(r"[0-9]+")
 
+# Letters read as, or altered by hand into, the digit they resemble. The look-alike search
+# folds them in every value it compares; a number's form is judged with them folded when
+# deciding whether typed text may be an altered number (``*_lookalike`` readers).
+LOOKALIKE_DIGITS = str.maketrans(
+    {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "B": "8"}
+)
+
 
 class IdentifierError(ValueError):
     """An identifier broke a rule; ``code`` says which, ``message`` says it to a person."""

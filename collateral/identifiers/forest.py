@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from collateral.identifiers.base import IdentifierError, fold_identifier
+from collateral.identifiers.base import LOOKALIKE_DIGITS, IdentifierError, fold_identifier
 from collateral.identifiers.divisions import check_county_code
 
 # --- Forest rights --------------------------------------------------------------------------
@@ -82,6 +82,28 @@ _UNIT_PARTS: tuple[tuple[str, int, int, str, Any], ...] = (
     ),
     ("unit_serial", 20, 28, r"[0-9]{8}", _("the unit serial must be 8 digits")),
 )
+
+# The form of a unit number without the rules of its parts: digits where it has digits, a
+# letter or digit where it has letters (a letter folded to the digit it looks like).
+_UNIT_LOOKALIKE_FORM = re.compile(
+    "".join(
+        f"[0-9]{{{end - start}}}" if pattern.startswith("[0-9]") else f"[A-Z0-9]{{{end - start}}}"
+        for _code, start, end, pattern, _rule in _UNIT_PARTS
+    )
+)
+
+
+def unit_number_lookalike(value: str) -> str:
+    """Text with the form of a unit number, as typed: 28 letters and digits (hyphens folded
+    away), digits where the number has digits (letters that look like digits counted as
+    digits); the county code and the letters' sets not checked. What a look-alike search
+    looks for (one altered county digit or letter breaks those checks). Raises
+    :class:`IdentifierError` when the text does not have that form."""
+    text = fold_identifier(value).replace("-", "")
+    form = _UNIT_LOOKALIKE_FORM.fullmatch(text.translate(LOOKALIKE_DIGITS))
+    if len(text) != 28 or form is None:
+        raise IdentifierError("format", _("A real-property unit number has 28 letters and digits."))
+    return text
 
 
 def normalize_unit_number(value: str) -> str:

@@ -7,7 +7,12 @@ import re
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collateral.identifiers.base import IdentifierError, _is_digits, fold_identifier
+from collateral.identifiers.base import (
+    LOOKALIKE_DIGITS,
+    IdentifierError,
+    _is_digits,
+    fold_identifier,
+)
 
 # --- Chinese patents ------------------------------------------------------------------------
 
@@ -120,6 +125,13 @@ def _check_patent_year(digits: str) -> None:
         )
 
 
+def _patent_body(value: str) -> str:
+    """The number inside typed text: folded, wrappers and ``ZL``/``CN`` removed."""
+    text = fold_identifier(value).translate(_PATENT_DOTS)
+    text = _PATENT_WRAPPER.fullmatch(text).group("body")
+    return text[2:] if text[:2] in ("ZL", "CN") else text
+
+
 def normalize_patent_number(value: str, ip_type: str | None = None) -> str:
     """``专利号：ZL 2017 1 0601862·3`` → ``201710601862.3``; checks year, check character, type.
 
@@ -127,10 +139,7 @@ def normalize_patent_number(value: str, ip_type: str | None = None) -> str:
     character like a full stop. With ``ip_type`` the type digit must also fit it (a design
     number is no invention patent).
     """
-    text = fold_identifier(value).translate(_PATENT_DOTS)
-    text = _PATENT_WRAPPER.fullmatch(text).group("body")
-    body = text[2:] if text[:2] in ("ZL", "CN") else text
-    digits, check = _split_patent(body)
+    digits, check = _split_patent(_patent_body(value))
     _check_patent_year(digits)
     expected = patent_check_character(digits)
     if check != expected:
@@ -159,6 +168,25 @@ def normalize_patent_number(value: str, ip_type: str | None = None) -> str:
             expected=_PATENT_TYPE_NAMES.get(ip_type, ip_type),
         )
     return number
+
+
+def patent_lookalike_number(value: str) -> str:
+    """Text with the form of a patent application number, ``digits.check`` as typed.
+
+    12 digits (8 before 2004), a dot (or none) and a check character, read as
+    :func:`normalize_patent_number` reads them, with letters that look like digits
+    (``2O17…``) counted as digits; the year, the type digit and the check character are not
+    checked. Every one of the digits takes part in them, so a number altered or mistyped in
+    one place almost never passes them: this is the number a look-alike search looks for.
+    Raises :class:`IdentifierError` when the text does not have that form.
+    """
+    body = _patent_body(value)
+    _split_patent(body.translate(LOOKALIKE_DIGITS))
+    # the fold maps one character to one, so the typed text splits where the folded one did
+    digits, dot, check = body.partition(".")
+    if not dot:
+        digits, check = body[:-1], body[-1]
+    return f"{digits}.{check}"
 
 
 # --- Trademarks, copyrights, foreign rights -------------------------------------------------

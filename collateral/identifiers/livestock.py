@@ -7,7 +7,12 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from collateral.identifiers.base import IdentifierError, _is_digits, fold_identifier
+from collateral.identifiers.base import (
+    LOOKALIKE_DIGITS,
+    IdentifierError,
+    _is_digits,
+    fold_identifier,
+)
 from collateral.identifiers.divisions import check_real_county
 
 # --- Livestock ear tags ---------------------------------------------------------------------
@@ -31,6 +36,16 @@ def _tag_digits(value: str) -> str:
         raise IdentifierError(
             "length", _("An ear tag number has 15 digits, not %(length)s."), length=len(tag)
         )
+    return tag
+
+
+def tag_lookalike(value: str) -> str:
+    """Text with the form of an ear tag, as typed: 15 digits (hyphens folded away), letters
+    that look like digits counted as digits, the species, county and country codes not
+    checked. What a look-alike search looks for (one altered code digit breaks those checks).
+    Raises :class:`IdentifierError` when the text does not have that form."""
+    tag = fold_identifier(value).replace("-", "")
+    _tag_digits(tag.translate(LOOKALIKE_DIGITS))
     return tag
 
 

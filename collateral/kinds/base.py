@@ -12,11 +12,14 @@ means what); the arithmetic stays in ``valuation``, which reads it through this 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 
 from rest_framework import serializers
+
+from collateral.identifiers import IdentifierError
 
 
 @dataclass(frozen=True, order=True)
@@ -97,6 +100,18 @@ class CollateralKind:
         """
         raise NotImplementedError
 
+    def lookalike_lookup_keys(self, identifier: str) -> list[IdentityKey]:
+        """Keys a look-alike search also looks up: text with the form of a key whose check
+        (check character, year, code list) fails, which :meth:`lookup_keys` refuses.
+
+        No stored key can be such text (registration refuses it), but a number altered or
+        mistyped in one place almost always breaks its check, and the look-alike search
+        compares keys per scheme: read as some other scheme, or as none, it could never meet
+        the number it was altered from. Only a search uses these keys, never a priority
+        query or conflict check (they answer on what can be registered). Never raises.
+        """
+        return []
+
     def partial_lookup_keys(self, identifier: str) -> list[IdentityKey]:
         """Keys known only by their end, for an identifier typed without a part of its key.
 
@@ -141,6 +156,25 @@ class CollateralKind:
 
 
 _KINDS: dict[str, CollateralKind] = {}
+
+
+def lookalike_key(
+    scheme: str,
+    identifier: str,
+    *,
+    normalizer: Callable[[str], str],
+    lookalike: Callable[[str], str],
+) -> list[IdentityKey]:
+    """``[IdentityKey(scheme, lookalike(identifier))]`` when ``normalizer`` refuses the text but
+    ``lookalike`` finds a key's form in it (its check fails), else ``[]``; never raises."""
+    try:
+        normalizer(identifier)
+    except IdentifierError:
+        try:
+            return [IdentityKey(scheme, lookalike(identifier))]
+        except IdentifierError:
+            return []
+    return []
 
 
 def register(kind_class: type[CollateralKind]) -> type[CollateralKind]:

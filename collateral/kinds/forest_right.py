@@ -15,8 +15,9 @@ from collateral.identifiers import (
     IdentifierError,
     normalize_forest_certificate,
     normalize_unit_number,
+    unit_number_lookalike,
 )
-from collateral.kinds.base import CollateralKind, IdentityKey, register
+from collateral.kinds.base import CollateralKind, IdentityKey, lookalike_key, register
 
 # Forest land is contracted for up to 70 years (Rural Land Contracting Law art. 21), renewable.
 RIGHT_EARLIEST = date(1981, 1, 1)  # the first forest right certificates (林权证), 1981
@@ -150,6 +151,16 @@ class ForestRight(CollateralKind):
             except IdentifierError:
                 continue
         return keys
+
+    def lookalike_lookup_keys(self, identifier: str) -> list[IdentityKey]:
+        # a unit number whose county code or a letter fails (one altered character does
+        # that) is read as a certificate number, which never meets the stored unit numbers
+        return lookalike_key(
+            "forest_unit",
+            identifier,
+            normalizer=normalize_unit_number,
+            lookalike=unit_number_lookalike,
+        )
 
     def describe(self, attributes: dict[str, Any]) -> str:
         return _("Forest right %(number)s — %(area)s ha, %(location)s") % {

@@ -22,8 +22,9 @@ from collateral.identifiers import (
     normalize_software_certificate,
     normalize_software_copyright_number,
     normalize_trademark_number,
+    patent_lookalike_number,
 )
-from collateral.kinds.base import CollateralKind, IdentityKey, register
+from collateral.kinds.base import CollateralKind, IdentityKey, lookalike_key, register
 
 _FOREIGN_KEY = re.compile(r"([A-Z]{2}):(.+)")
 
@@ -231,6 +232,16 @@ class IntellectualProperty(CollateralKind):
             if key not in keys:
                 keys.append(key)
         return keys
+
+    def lookalike_lookup_keys(self, identifier: str) -> list[IdentityKey]:
+        # a patent number whose year, type digit or check character fails: one altered digit
+        # breaks the check character (mod 11 over weights 2..9), or the year or type digit
+        return lookalike_key(
+            "cn_patent",
+            identifier,
+            normalizer=normalize_patent_number,
+            lookalike=patent_lookalike_number,
+        )
 
     def describe(self, attributes: dict[str, Any]) -> str:
         return _("%(ip_type)s %(number)s — %(title)s") % {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +17,7 @@ from collateral.identifiers import (
     fold_identifier,
     normalize_iso11784_tag,
     normalize_national_tag,
+    tag_lookalike,
 )
 from collateral.kinds.base import CollateralKind, IdentityKey, register
 
@@ -26,6 +28,14 @@ ISO_PREFIX = "ISO:"
 MAX_TAGS = 5000
 # An untagged herd on one farm: the largest pig farms keep a few hundred thousand head.
 MAX_HEAD_COUNT = 10_000_000
+
+
+def _fits(normalizer: Callable[[str], str], text: str) -> bool:
+    try:
+        normalizer(text)
+    except IdentifierError:
+        return False
+    return True
 
 
 def tag_key_value(tag_scheme: str, tag: str) -> str:
@@ -159,6 +169,22 @@ class Livestock(CollateralKind):
                 keys.append(IdentityKey("ear_tag", normalize_national_tag(text)))
         with contextlib.suppress(IdentifierError):
             tag = normalize_iso11784_tag(text.removeprefix(ISO_PREFIX))
+            keys.append(IdentityKey("ear_tag", ISO_PREFIX + tag))
+        return keys
+
+    def lookalike_lookup_keys(self, identifier: str) -> list[IdentityKey]:
+        # 15 digits whose species or county code (national tag) or country code or 38-bit
+        # ceiling (RFID) fails: one altered code digit does that. A bare number is a national
+        # tag first; as an RFID number only when it is neither.
+        text = fold_identifier(identifier)
+        body = text.removeprefix(ISO_PREFIX)
+        try:
+            tag = tag_lookalike(body)
+        except IdentifierError:
+            return []
+        national = not text.startswith(ISO_PREFIX) and not _fits(normalize_national_tag, body)
+        keys = [IdentityKey("ear_tag", tag)] if national else []
+        if (national or text.startswith(ISO_PREFIX)) and not _fits(normalize_iso11784_tag, body):
             keys.append(IdentityKey("ear_tag", ISO_PREFIX + tag))
         return keys
 

@@ -27,7 +27,12 @@ from rest_framework.exceptions import ErrorDetail
 from collateral.choices import GrantorIdType
 from collateral.fields import IdentifierField, identifier_error
 from collateral.grantors import normalize_uscc
-from collateral.identifiers import IdentifierError, fold_identifier, normalize_text
+from collateral.identifiers import (
+    LOOKALIKE_DIGITS,
+    IdentifierError,
+    fold_identifier,
+    normalize_text,
+)
 from collateral.kinds.base import CollateralKind, IdentityKey, register
 from collateral.serializers import GrantorSerializer
 
@@ -150,6 +155,21 @@ def contract_lookup_values(identifier: str) -> list[str]:
         return []
     try:
         return [contract_key_value(normalize_uscc(left), normalize_contract_number(right))]
+    except IdentifierError:
+        return []
+
+
+def contract_lookalike_values(identifier: str) -> list[str]:
+    """The ``receivable_contract`` value of a typed ``USCC:CONTRACT`` whose debtor code has
+    the form of a credit code (letters that look like digits counted as digits) but not its
+    check character, as typed: one altered character breaks it (a look-alike search)."""
+    left, colon, right = fold_identifier(identifier).partition(":")
+    if not (colon and right) or contract_lookup_values(identifier):
+        return []
+    code = left.replace("-", "")
+    try:
+        normalize_uscc(code.translate(LOOKALIKE_DIGITS), verify_check_character=False)
+        return [contract_key_value(code, normalize_contract_number(right))]
     except IdentifierError:
         return []
 
@@ -362,6 +382,12 @@ class Receivable(CollateralKind):
                 IdentityKey("receivable_contract", value)
                 for value in contract_lookup_values(identifier)
             ),
+        ]
+
+    def lookalike_lookup_keys(self, identifier: str) -> list[IdentityKey]:
+        return [
+            IdentityKey("receivable_contract", value)
+            for value in contract_lookalike_values(identifier)
         ]
 
     def describe(self, attributes: dict[str, Any]) -> str:

@@ -15,10 +15,13 @@ from registry.exceptions import InvalidInput
 from registry.models import IdentityKeyEntry
 
 
-def identifier_resolve(*, identifier: str, kind: str = "", scheme: str = "") -> list[LookupKey]:
-    """The keys ``identifier`` may denote; a 400 naming the accepted schemes if it fits none."""
+def identifier_resolve(
+    *, identifier: str, kind: str = "", scheme: str = "", lookalikes: bool = False
+) -> list[LookupKey]:
+    """The keys ``identifier`` may denote; a 400 naming the accepted schemes if it fits none.
+    ``lookalikes``: also those of text with a key's form whose check fails (searches only)."""
     try:
-        return resolve_identifier(identifier, kind=kind, scheme=scheme)
+        return resolve_identifier(identifier, kind=kind, scheme=scheme, lookalikes=lookalikes)
     except UnresolvedIdentifier as exc:
         raise InvalidInput(extra={exc.field: [exc.message]}) from None
 

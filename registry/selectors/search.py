@@ -278,7 +278,10 @@ def _identifier_entries(
 
 
 def _search_identifier(query: SearchQuery, now: datetime) -> list[_Found]:
-    keys = identifier_resolve(identifier=query.identifier, kind=query.kind, scheme=query.scheme)
+    # an altered number keeps its scheme's look-alikes in view even when its check fails
+    keys = identifier_resolve(
+        identifier=query.identifier, kind=query.kind, scheme=query.scheme, lookalikes=True
+    )
     exact_rows, similar_rows = _identifier_entries(query, keys, now)
     ordered: dict[int, _Found] = {}
     for rows, match in ((exact_rows, MatchType.EXACT), (similar_rows, MatchType.SIMILAR)):

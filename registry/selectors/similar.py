@@ -12,14 +12,10 @@ from functools import lru_cache
 
 from django.db.models import Q, Value
 
-from collateral.identifiers import normalize_text
+from collateral.identifiers import LOOKALIKE_DIGITS, normalize_text
 from collateral.kinds.base import IdentityKey
 from collateral.text import skeleton
 from registry.models import IdentityKeyEntry, LookalikeVariant
-
-_FOLD = str.maketrans(
-    {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "B": "8"}
-)
 
 
 @lru_cache(maxsize=65536)
@@ -31,7 +27,7 @@ def fold_lookalikes(value: str) -> str:
     A pure function of its text, so it is memoized: a search compares every candidate
     with the searched keys, and the skeleton is the costly part of that.
     """
-    return skeleton(normalize_text(value).upper()).upper().translate(_FOLD)
+    return skeleton(normalize_text(value).upper()).upper().translate(LOOKALIKE_DIGITS)
 
 
 def within_one_edit(a: str, b: str) -> bool:

@@ -25,7 +25,7 @@ from collateral.identifiers import (
     normalize_unit_number,
     patent_check_character,
 )
-from collateral.kinds.base import all_kinds
+from collateral.kinds.base import IdentityKey, all_kinds
 from collateral.regions import RESIDENCE_PERMIT_CODES, county_codes, region_codes
 
 NORMALIZERS = [
@@ -246,3 +246,36 @@ def test_species_code_mismatch_always_fails(case, other_species):
 def test_lookup_keys_never_raise(kind, text):
     keys = all_kinds()[kind].lookup_keys(text)
     assert all(key.scheme in all_kinds()[kind].schemes for key in keys)
+
+
+@pytest.mark.parametrize("kind", sorted(all_kinds()))
+@given(text=st.text(max_size=60))
+def test_lookalike_lookup_keys_never_raise(kind, text):
+    keys = all_kinds()[kind].lookalike_lookup_keys(text)
+    assert all(key.scheme in all_kinds()[kind].schemes for key in keys)
+
+
+# Per kind: a scheme whose values carry a check (check character, year, code list) and the
+# stored values of it; ``end`` bounds the characters an alteration may hit.
+CHECKED_KEYS = {
+    "ip": ("cn_patent", canonical_patents(), None),
+    "livestock": ("ear_tag", national_tags().map(lambda case: case[0]), None),
+    "forest_right": ("forest_unit", canonical_unit_numbers(), None),
+    "receivable": ("receivable_contract", canonical_usccs().map(lambda c: f"{c}:HT-1"), 18),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CHECKED_KEYS))
+@given(data=st.data())
+def test_a_key_with_one_digit_altered_is_still_looked_up_in_its_scheme(kind, data):
+    """Whatever check the alteration breaks, the text stays a key of the scheme (a real one,
+    or one only a look-alike search looks up), so the search compares it with the stored one."""
+    scheme, values, end = CHECKED_KEYS[kind]
+    value = data.draw(values)
+    positions = [i for i, c in enumerate(value[:end]) if c.isdigit()]
+    position = data.draw(st.sampled_from(positions))
+    digit = data.draw(st.sampled_from([d for d in "0123456789" if d != value[position]]))
+    altered = value[:position] + digit + value[position + 1 :]
+    collateral_kind = all_kinds()[kind]
+    keys = collateral_kind.lookup_keys(altered) + collateral_kind.lookalike_lookup_keys(altered)
+    assert IdentityKey(scheme, altered) in keys

@@ -49,3 +49,35 @@ def test_scheme_narrows_and_must_belong_to_the_kind():
     assert error.value.field == "scheme"
     with pytest.raises(UnresolvedIdentifier):
         resolve_identifier("x", scheme="nope")
+
+
+def test_a_patent_number_failing_its_check_is_a_patent_key_only_for_a_lookalike_search():
+    """Priority queries and conflict checks answer on keys that can be registered; a search,
+    which also shows look-alikes, compares the altered number with the stored patents."""
+    altered = "ZL201710601862.4"  # 201710601862.3 with another check character
+    assert "cn_patent" not in {k.scheme for k in resolve_identifier(altered, kind="ip")}
+    keys = resolve_identifier(altered, kind="ip", lookalikes=True)
+    assert LookupKey("ip", "cn_patent", "201710601862.4") in keys
+    assert keys[0].scheme == "cn_copyright"  # the kind's own readings come first
+    with pytest.raises(UnresolvedIdentifier):
+        resolve_identifier(altered, scheme="cn_patent")
+    assert resolve_identifier(altered, scheme="cn_patent", lookalikes=True) == [
+        LookupKey("ip", "cn_patent", "201710601862.4")
+    ]
+
+
+def test_a_valid_key_has_no_lookalike_reading_beside_it():
+    number = patent_number()
+    assert resolve_identifier(number, kind="ip", lookalikes=True) == resolve_identifier(
+        number, kind="ip"
+    )
+    tag = ear_tag()
+    assert resolve_identifier(tag, kind="livestock", lookalikes=True) == resolve_identifier(
+        tag, kind="livestock"
+    )
+
+
+def test_text_without_the_form_of_a_patent_number_stays_unresolved_as_one():
+    for text in ("20171060186.3", "201710601862", "2019SR0123456", "ZL2017106018X2.3"):
+        with pytest.raises(UnresolvedIdentifier):
+            resolve_identifier(text, scheme="cn_patent", lookalikes=True)

@@ -7,6 +7,7 @@ from django.test import Client
 
 from registry.models import User
 from tests.api.test_search_complete import GRANTOR, clone, register
+from tests.factories import ip_item
 
 pytestmark = pytest.mark.django_db
 
@@ -44,3 +45,13 @@ def test_a_too_large_certificate_from_the_console_gives_the_reason(client_a, off
     )
     assert response.status_code == 200
     assert "a search certificate lists at most 3" in response.content.decode()
+
+
+def test_a_patent_number_with_a_wrong_check_character_finds_the_pledged_one(client_a, officer_b):
+    """The console's box goes through the same search: an altered patent number (its check
+    character no longer fits) is shown as similar to the pledged one."""
+    pledged = register(client_a, ip_item("201710601862.3"))
+    page = officer_b.get(PAGE, {"q": "ZL201710601862.4"}).content.decode()
+    assert "1 registration found" in page, page
+    assert pledged["registration_number"] in page
+    assert "201710601862.3" in page and "Similar" in page
