@@ -15,9 +15,10 @@ def _has_control_character(text: str) -> bool:
 
 class BodySizeLimitMiddleware:
     """413 for a body whose declared length exceeds ``API_MAX_BODY_BYTES``, unread; 414 for a
-    path and query longer than ``API_MAX_URI_BYTES``; 400 for a path with a control character
-    (``%00`` and the like: no registration or certificate number has one, and PostgreSQL
-    refuses a NUL in any text it is asked to compare).
+    path and query longer than ``API_MAX_URI_BYTES``; 404 for a path with a control character
+    (``%00`` and the like): no registration or certificate number has one, so nothing is
+    there, and the lookup is never made — PostgreSQL refuses a NUL in any text it is asked to
+    compare, which was a 500.
 
     The console's forms and the admin are bounded by Django's own
     ``DATA_UPLOAD_MAX_MEMORY_SIZE``; this covers every path, the API included, whose parser
@@ -34,8 +35,10 @@ class BodySizeLimitMiddleware:
             message = _("The address is longer than %(limit)s bytes.") % {"limit": uri_limit}
             return JsonResponse({"detail": message, "code": "uri_too_long"}, status=414)
         if _has_control_character(request.path):
-            message = _("The address contains a control character, such as a NUL byte.")
-            return JsonResponse({"detail": message, "code": "invalid_path"}, status=400)
+            message = _(
+                "Nothing is found at an address with a control character, such as a NUL byte."
+            )
+            return JsonResponse({"detail": message, "code": "not_found"}, status=404)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

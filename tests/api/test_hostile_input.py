@@ -496,16 +496,17 @@ def test_a_number_where_text_belongs_is_a_400_naming_it(client_a, unchanged):
         "/console/notices/%00/",
     ],
 )
-def test_a_control_character_in_the_address_is_a_json_400(client_a, path):
-    """A NUL in a path value reached PostgreSQL, which refuses it in any text: a 500."""
+def test_a_control_character_in_the_address_is_a_json_404(client_a, path):
+    """A NUL in a path value reached PostgreSQL, which refuses it in any text: a 500. No
+    number has a control character, so nothing is there (404, as the schema documents)."""
     response = client_a.get(path, HTTP_ACCEPT_LANGUAGE="en")
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert response.json() == {
-        "detail": "The address contains a control character, such as a NUL byte.",
-        "code": "invalid_path",
+        "detail": "Nothing is found at an address with a control character, such as a NUL byte.",
+        "code": "not_found",
     }
     chinese = client_a.get(path, HTTP_ACCEPT_LANGUAGE="zh-hans")
-    assert chinese.status_code == 400
+    assert chinese.status_code == 404
     assert chinese.json()["detail"] != response.json()["detail"]
 
 
