@@ -196,3 +196,16 @@ def test_setup_schedules_registers_every_scheduled_job_once():
     assert hourly.hour == "*" and str(hourly.timezone) == "Asia/Shanghai"
     registered = set(alert_tasks.duplicate_pledges_scan.app.tasks)
     assert names <= registered
+
+
+def test_every_way_of_running_the_service_installs_the_schedules():
+    """Beat reads its schedules from the database: a deployment that never ran
+    setup_schedules would queue no scheduled job at all."""
+    from pathlib import Path
+
+    import yaml
+
+    compose = yaml.safe_load(Path("docker-compose.yml").read_text())
+    web = " ".join(compose["services"]["web"]["command"])
+    assert web.index("migrate") < web.index("setup_schedules") < web.index("gunicorn")
+    assert "setup_schedules" in Path("bin/run-dev").read_text()
