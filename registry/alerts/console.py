@@ -6,8 +6,6 @@ Part of the alerts app; registered on the lender console when Django discovers `
 
 from __future__ import annotations
 
-import re
-
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
@@ -18,7 +16,6 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from collateral.kinds.base import all_kinds
 from registry import display
 from registry.alerts.choices import AlertKind, AlertSeverity, AlertStatus, NotificationEvent
 from registry.alerts.models import Alert, Webhook, alert_message
@@ -40,21 +37,8 @@ from registry.exceptions import RegistryError
 
 
 def alert_message_shown(alert: Alert) -> str:
-    """The alert's message in the reader's language, identity-key schemes by their labels
-    (the stored parameters name them by code, e.g. in a duplicate pledge's keys)."""
-    schemes = {
-        code: str(label) for kind in all_kinds().values() for code, label in kind.schemes.items()
-    }
-    params = {}
-    for name, value in (alert.message_params or {}).items():
-        if isinstance(value, str):
-            value = re.sub(
-                r"\b(" + "|".join(map(re.escape, schemes)) + r")\b",
-                lambda m: schemes[m.group(1)],
-                value,
-            )
-        params[name] = value
-    return alert_message(alert.message_code, params)
+    """The alert's message in the reader's language (schemes by their labels)."""
+    return alert_message(alert.message_code, alert.message_params)
 
 
 def _inbox_url(**params) -> str:

@@ -8,7 +8,9 @@ notification.
 
 from __future__ import annotations
 
+import re
 import uuid
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,6 +19,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from collateral.kinds.base import all_kinds
 from registry.alerts.choices import (
     UNRESOLVED,
     AlertKind,
@@ -74,11 +77,30 @@ MESSAGES = {
 }
 
 
+@lru_cache(maxsize=1)
+def _scheme_labels() -> tuple[re.Pattern, dict[str, Any]]:
+    """Every identity-key scheme's code, as one pattern, and its (lazy) label."""
+    labels = {code: label for kind in all_kinds().values() for code, label in kind.schemes.items()}
+    return re.compile(r"\b(" + "|".join(map(re.escape, labels)) + r")\b"), labels
+
+
+def _schemes_named(value: Any) -> Any:
+    """A stored parameter with identity-key schemes by their labels in the active language
+    (a duplicate pledge's keys are stored by code: ``cn_patent 201710000001.X``)."""
+    if not isinstance(value, str):
+        return value
+    pattern, labels = _scheme_labels()
+    return pattern.sub(lambda m: str(labels[m.group(1)]), value)
+
+
 def alert_message(code: str, params: dict[str, Any]) -> str:
-    """The message of an alert in the active language; never fails on a bad template."""
+    """The message of an alert in the active language, as a person reads it (schemes by
+    their labels, not their codes) in the console, the API, e-mail and webhooks; never
+    fails on a bad template."""
     template = MESSAGES.get(code)
     if template is None:
         return code
+    params = {name: _schemes_named(value) for name, value in (params or {}).items()}
     try:
         return str(template) % params
     except (KeyError, TypeError, ValueError):

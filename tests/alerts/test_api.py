@@ -53,6 +53,13 @@ def test_message_follows_the_request_language(client_a, actor_a, actor_b):
     chinese = client_a.get(ALERTS, HTTP_ACCEPT_LANGUAGE="zh-hans").json()["results"][0]["message"]
     assert english.startswith("Collateral of registration")
     assert "出质" in chinese and chinese != english
+    # the keys by their scheme's name, never its code, in every channel that reads it
+    assert "Patent application number" in english and "cn_patent" not in english
+    assert "cn_patent" not in chinese
+    from registry.alerts.services.notifications import alert_representation
+
+    shown = alert_representation(Alert.objects.get(organization=actor_a.organization))
+    assert all("cn_patent" not in m for m in [shown["message"], *shown["messages"].values()])
 
 
 def test_filters_by_kind_and_status(client_a, actor_a, actor_b):
