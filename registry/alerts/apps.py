@@ -14,6 +14,8 @@ class AlertsConfig(AppConfig):
 
         # The incremental duplicate check runs right after every registry write commits.
         dispatch.subscribe(dispatch.REGISTRATIONS_CHANGED, "registry.duplicate_pledges_check")
+        # ... and the expiring alerts of what changed (an extension resolves its warning)
+        dispatch.subscribe(dispatch.REGISTRATIONS_CHANGED, "registry.expiring_alerts_check")
         # The secured party hears of objections at once; watchers of a grantor of its events.
         dispatch.subscribe(dispatch.OBJECTIONS_CHANGED, "registry.objection_alerts_check")
         dispatch.subscribe(dispatch.GRANTOR_EVENTS_RECORDED, "registry.grantor_watch_alerts")

@@ -18,6 +18,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from collateral.kinds.base import all_kinds
 from registry.alerts.choices import (
@@ -39,7 +40,11 @@ MESSAGES = {
         "Collateral of registration %(number)s (%(keys)s) is also pledged under "
         "registration %(others)s."
     ),
-    "expiring": _("Registration %(number)s expires within %(threshold)s days, on %(expires_on)s."),
+    "expiring": ngettext_lazy(
+        "Registration %(number)s expires within %(threshold)s day, on %(expires_on)s.",
+        "Registration %(number)s expires within %(threshold)s days, on %(expires_on)s.",
+        "threshold",
+    ),
     "stale_valuation.missing": _(
         "Collateral item %(item)s of registration %(number)s has no valuation."
     ),
@@ -69,6 +74,14 @@ MESSAGES = {
     "grantor_watch.amended": _(
         "Registration %(number)s of %(secured_party)s naming the watched grantor %(grantor)s "
         "was amended."
+    ),
+    "grantor_watch.extended": _(
+        "Registration %(number)s of %(secured_party)s naming the watched grantor %(grantor)s "
+        "was extended."
+    ),
+    "grantor_watch.transferred": _(
+        "Registration %(number)s naming the watched grantor %(grantor)s is now held by "
+        "%(secured_party)s."
     ),
     "grantor_watch.discharged": _(
         "Registration %(number)s of %(secured_party)s naming the watched grantor %(grantor)s "
@@ -102,9 +115,9 @@ def alert_message(code: str, params: dict[str, Any]) -> str:
         return code
     params = {name: _schemes_named(value) for name, value in (params or {}).items()}
     try:
-        return str(template) % params
+        return str(template % params)  # a plural message picks its form from the params
     except (KeyError, TypeError, ValueError):
-        return str(template)
+        return str(template) or code
 
 
 def default_expiring_thresholds() -> list[int]:

@@ -10,7 +10,7 @@ from celery import shared_task
 
 from registry.alerts.services.duplicates import duplicate_pledges_check as _duplicate_check
 from registry.alerts.services.duplicates import duplicate_pledges_scan as _duplicate_scan
-from registry.alerts.services.expiring import expiring_scan
+from registry.alerts.services.expiring import expiring_check, expiring_scan
 from registry.alerts.services.notifications import (
     notification_digests_send as _digests_send,
 )
@@ -107,6 +107,13 @@ def objection_alerts_job() -> JobResult:
 def expiring_alerts() -> dict:
     """Daily: record passed expiries; raise alerts at the 30/7/1-day thresholds."""
     return expiring_job().as_dict()
+
+
+@shared_task(name="registry.expiring_alerts_check")
+def expiring_alerts_check(*, registration_ids: list[int]) -> dict:
+    """Right after a registration, extension, discharge or transfer commits: its expiring
+    alerts (an extension resolves a warning at once)."""
+    return expiring_check(registration_ids=registration_ids).as_dict()
 
 
 @shared_task(name="registry.duplicate_pledges_scan")

@@ -433,7 +433,7 @@ def registration_extend(*, actor: Actor, number: str, period: Period) -> Registr
     IdentityKeyEntry.objects.filter(registration=registration).update(
         expires_at=registration.expires_at
     )
-    event_record(
+    event = event_record(
         head,
         registration=registration,
         event=LedgerEventType.EXTENDED,
@@ -444,6 +444,9 @@ def registration_extend(*, actor: Actor, number: str, period: Period) -> Registr
             "expires_at": {"from": previous, "to": registration.expires_at},
         },
     )
+    # its keys stay live longer (duplicate pledges), its expiring alerts no longer apply,
+    # and watchers of its grantor hear of it
+    dispatch.registration_event_recorded(registration_ids=[registration.pk], event_ids=[event.pk])
     return registration
 
 

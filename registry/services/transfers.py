@@ -23,6 +23,7 @@ from registry.exceptions import InvalidInput, InvalidState, NotFound, Permission
 from registry.models import (
     CollateralItem,
     IdentityKeyEntry,
+    LedgerEvent,
     LedgerHead,
     Organization,
     Registration,
@@ -311,8 +312,13 @@ def transfer_accept(*, actor: Actor, transfer_id: int) -> TransferOffer:
     offer.result = result
     offer.save(update_fields=["status", "decided_at", "decided_by", "result"])
     changed = {registration.pk, result.pk}
-    # duplicate-pledge and objection alerts belong to the secured party: they follow it
-    dispatch.registrations_changed(changed)
+    # duplicate-pledge, expiring and objection alerts belong to the secured party: they
+    # follow it; watchers of the grantor hear who holds the registration now (a split's new
+    # registration begins with its own ``transferred`` event)
+    transferred = LedgerEvent.objects.filter(
+        registration_id__in=changed, event=LedgerEventType.TRANSFERRED, occurred_at=now
+    ).values_list("pk", flat=True)
+    dispatch.registration_event_recorded(registration_ids=changed, event_ids=list(transferred))
     dispatch.objections_changed(changed)
     return offer
 

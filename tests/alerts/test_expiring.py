@@ -94,3 +94,48 @@ def test_thresholds_are_settable_per_organization(actor_a, actor_b, bank_b):
     expire_in(b, 10)
     expiring_scan()
     assert expiring(registration=b, status="open").get().details["threshold_days"] == 14
+
+
+def test_an_extension_or_discharge_resolves_the_warning_at_once(
+    actor_a, eager_celery, django_capture_on_commit_callbacks
+):
+    """Not at the next daily run: the officer who extended sees the warning go."""
+    extended = expire_in(register(actor_a, ip_item()), 6)
+    discharged = expire_in(register(actor_a, ip_item()), 6)
+    assert expiring_scan().opened == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        registration_extend(actor=actor_a, number=extended.number, period=Period(years=1))
+    assert expiring(registration=extended).get().status == "resolved"
+    assert expiring(registration=discharged).get().status == "open"
+    with django_capture_on_commit_callbacks(execute=True):
+        registration_discharge(actor=actor_a, number=discharged.number)
+    assert not expiring(status="open").exists()
+    assert expiring_scan().changed == 0  # the daily run agrees
+
+
+def test_a_registration_that_begins_inside_a_threshold_is_warned_of_at_once(
+    actor_a, clock, eager_celery, django_capture_on_commit_callbacks
+):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    clock.now = datetime(2027, 2, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with django_capture_on_commit_callbacks(execute=True):
+        short = register(actor_a, ip_item(), period=Period(months=1))  # 28 days
+    with django_capture_on_commit_callbacks(execute=True):
+        register(actor_a, ip_item(), period=Period(years=1))
+    [alert] = expiring()
+    assert alert.registration == short and alert.details["threshold_days"] == 30
+    assert expiring_scan().changed == 0
+
+
+def test_the_last_days_warning_reads_day_not_days(actor_a):
+    from django.utils import translation
+
+    registration = expire_in(register(actor_a, ip_item()), 0.5)
+    expiring_scan()
+    alert = expiring(status="open").get()
+    with translation.override("en"):
+        assert f"{registration.number} expires within 1 day, on " in alert.message
+    with translation.override("zh-hans"):
+        assert "1 天内到期" in alert.message

@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 from django.core import mail
+from django.utils import translation
 
 from registry.alerts import tasks as alert_tasks
 from registry.alerts.models import Alert, GrantorWatch, Notification
@@ -181,3 +182,55 @@ def test_messages_are_in_chinese_and_english(actor_a, actor_b):
         assert "提出异议" in alert.message
     with translation.override("en"):
         assert "filed an objection" in alert.message
+
+
+def test_a_watcher_hears_of_an_extension_and_of_transfers_whole_or_split(
+    client_a, client_b, bank_c, eager_celery, django_capture_on_commit_callbacks
+):
+    """DESIGN §3: any registration event naming the grantor raises the watcher's alert —
+    an extension, a transfer to another secured party, a split-off's new registration."""
+    from tests.conftest import _client_for
+
+    client_c = _client_for(bank_c)
+    client_c.post(
+        "/api/v1/grantor-watches/",
+        {"id_type": "uscc", "id_number": grantor()["id_number"]},
+        format="json",
+    )
+    payload = registration_payload(ip_item(), ip_item())
+    with django_capture_on_commit_callbacks(execute=True):
+        body = client_a.post("/api/v1/registrations/", payload, format="json").json()
+    number = body["registration_number"]
+    assert alerts("grantor_watch").count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_a.post(
+            f"/api/v1/registrations/{number}/extensions/", {"years": 1}, format="json"
+        )
+    assert response.status_code == 200
+    extended = alerts("grantor_watch").get(message_code="grantor_watch.extended")
+    assert extended.organization == bank_c and extended.registration.number == number
+    with translation.override("en"):
+        assert extended.message.endswith("was extended.")
+
+    item = body["collateral"][0]["id"]
+    offer = client_a.post(
+        f"/api/v1/registrations/{number}/transfers/",
+        {"to": "BANKB", "item_ids": [item]},
+        format="json",
+    ).json()
+    with django_capture_on_commit_callbacks(execute=True):
+        accepted = client_b.post(f"/api/v1/transfers/{offer['id']}/accept/")
+    assert accepted.status_code == 200, accepted.json()
+    moved = alerts("grantor_watch").get(message_code="grantor_watch.transferred")
+    assert moved.registration.number != number  # the split's new registration
+    assert moved.registration.secured_party.code == "BANKB"
+    with translation.override("en"):
+        assert moved.message.endswith("is now held by BANKB Bank B.")
+
+    offer = client_a.post(
+        f"/api/v1/registrations/{number}/transfers/", {"to": "BANKB"}, format="json"
+    ).json()
+    with django_capture_on_commit_callbacks(execute=True):
+        client_b.post(f"/api/v1/transfers/{offer['id']}/accept/")
+    assert alerts("grantor_watch", message_code="grantor_watch.transferred").count() == 2
+    assert alerts("grantor_watch").count() == 4  # registered, extended, two transfers

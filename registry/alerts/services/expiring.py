@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from registry.alerts.choices import AlertKind, AlertSeverity
+from registry.alerts.choices import UNRESOLVED, AlertKind, AlertSeverity
 from registry.alerts.models import DEFAULT_EXPIRING_THRESHOLDS, Alert, AlertSettings
 from registry.alerts.services.alerts import AlertSpec, alerts_lock, alerts_reconcile
 from registry.alerts.services.staged import (
@@ -51,15 +51,16 @@ def _severity(threshold: int) -> str:
 
 
 def _specs(
-    now: datetime, configured: dict[int, tuple[int, ...]], result: JobResult
+    now: datetime,
+    configured: dict[int, tuple[int, ...]],
+    result: JobResult,
+    registration_ids: list[int] | None = None,
 ) -> list[AlertSpec]:
     horizon = max([*DEFAULT_EXPIRING_THRESHOLDS, *(max(t) for t in configured.values())])
-    due = (
-        Registration.objects.active(now)
-        .filter(expires_at__lte=now + timedelta(days=horizon))
-        .order_by()
-        .values_list("pk", "number", "secured_party_id", "expires_at")
-    )
+    due = Registration.objects.active(now).filter(expires_at__lte=now + timedelta(days=horizon))
+    if registration_ids is not None:
+        due = due.filter(pk__in=registration_ids)
+    due = due.order_by().values_list("pk", "number", "secured_party_id", "expires_at")
     specs: list[AlertSpec] = []
     for pk, number, party, expires_at in due.iterator(chunk_size=2000):
         result.scanned += 1
@@ -113,4 +114,28 @@ def expiring_scan(*, now: datetime | None = None) -> JobResult:
                 now=now,
             )
         result.add(counts)
+    return result.finish()
+
+
+def expiring_check(*, registration_ids: list[int], now: datetime | None = None) -> JobResult:
+    """Right after these registrations changed (registered, extended, discharged, moved to
+    another secured party): their expiring alerts as the daily job would leave them, so an
+    extension resolves a warning at once instead of at the next daily run, and a
+    registration that begins inside a threshold is warned of at once. Nothing to do (the
+    usual case for a new registration): no lock is taken."""
+    result = JobResult("expiring_check")
+    now = now or timezone.now()
+    ids = sorted(set(registration_ids))
+    existing = Alert.objects.filter(kind=KIND, registration_id__in=ids)
+    with transaction.atomic():
+        specs = _specs(now, expiring_thresholds(), result, registration_ids=ids)
+        if not specs and not existing.filter(status__in=UNRESOLVED).exists():
+            return result.finish()
+        alerts_lock(KIND)
+        result.found = len(specs)
+        result.add(
+            alerts_reconcile(
+                kind=KIND, specs=specs, existing=existing, resolution=RESOLUTION, now=now
+            )
+        )
     return result.finish()

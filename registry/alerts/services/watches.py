@@ -1,5 +1,6 @@
 """Grantor watches: an organization watches a grantor ID and hears of every registration,
-amendment or discharge that names it, by anyone — once per ledger event.
+amendment, extension, transfer to another secured party or discharge that names it, by
+anyone — once per ledger event.
 
 The registry announces ``grantor_events_recorded`` with the ledger events that name a
 grantor (:mod:`registry.dispatch`); :func:`grantor_watch_alerts_raise` opens one
@@ -38,6 +39,8 @@ WATCHED_EVENTS = {
     LedgerEventType.REGISTERED: "grantor_watch.registered",
     LedgerEventType.AMENDED: "grantor_watch.amended",
     LedgerEventType.COURT_ORDERED_AMENDMENT: "grantor_watch.amended",
+    LedgerEventType.EXTENDED: "grantor_watch.extended",
+    LedgerEventType.TRANSFERRED: "grantor_watch.transferred",
     LedgerEventType.DISCHARGED: "grantor_watch.discharged",
     LedgerEventType.COURT_ORDERED_DISCHARGE: "grantor_watch.discharged",
 }
