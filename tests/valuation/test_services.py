@@ -196,6 +196,10 @@ def test_unit_mismatch_is_reported_never_converted(actor_a):
     ]
     assert result.mark_to_market.created == []
     assert not Valuation.objects.exists()
+    # the daily job says so too (its log line), instead of only "found=1 changed=1"
+    from valuation.services.scans import mark_to_market_run
+
+    assert mark_to_market_run().extra["unit_mismatches"] == 1
 
 
 def test_unit_spellings_are_the_same_unit(actor_a):

@@ -67,13 +67,15 @@ def mark_to_market_run(*, organization: Organization | None = None) -> JobResult
 
     One lender's failure is logged and counted in ``failed``; the others are still marked
     (each lender's run is its own transaction, or savepoint inside a caller's). Receipts
-    whose value does not fit a valuation are counted in ``extra["value_out_of_range"]``.
+    whose value does not fit a valuation are counted in ``extra["value_out_of_range"]``;
+    receipts priced only in another unit (never converted) in ``extra["unit_mismatches"]``,
+    so the job's log line says why they were not marked.
     """
     result = JobResult("mark_to_market")
     organizations = [organization] if organization else list(Organization.objects.order_by("pk"))
     result.scanned = len(organizations)
     failed: list[Organization] = []
-    out_of_range = invalid = 0
+    out_of_range = invalid = mismatched = 0
     for outcome in _isolated(
         "mark_to_market",
         organizations,
@@ -83,6 +85,7 @@ def mark_to_market_run(*, organization: Organization | None = None) -> JobResult
     ):
         out_of_range += len(outcome.value_out_of_range)
         invalid += len(outcome.invalid)
+        mismatched += len(outcome.unit_mismatches)
         result.found += len(outcome)
         result.updated += len(outcome)
     result.failed = len(failed)
@@ -90,6 +93,8 @@ def mark_to_market_run(*, organization: Organization | None = None) -> JobResult
         result.extra["value_out_of_range"] = out_of_range
     if invalid:
         result.extra["invalid"] = invalid
+    if mismatched:
+        result.extra["unit_mismatches"] = mismatched
     return result.finish()
 
 
