@@ -168,7 +168,8 @@ STATIC_ROOT = VAR_DIR / "static"
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="registry@localhost")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
-ALERT_EMAIL_SUBJECT_PREFIX = env.str("ALERT_EMAIL_SUBJECT_PREFIX", default="[Collateral Registry] ")
+# unset: "[Collateral Registry] " in the mail's language (担保登记系统 in Chinese)
+ALERT_EMAIL_SUBJECT_PREFIX = env.str("ALERT_EMAIL_SUBJECT_PREFIX", default=None)
 
 # Alert webhooks: HMAC-signed POSTs, retried with exponential back-off for a day.
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)

@@ -158,3 +158,17 @@ def test_two_senders_racing_send_each_mail_exactly_once(bank_a, bank_b, monkeypa
     assert len(sent) == total and len(set(sent)) == total
     assert Notification.objects.filter(status="sent").count() == total
     assert Alert.objects.count() == 6
+
+
+def test_a_chinese_mail_has_a_chinese_subject_prefix(recipients, actor_a, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    expire_in(register(actor_a, ip_item()), 5)
+    expiring_scan()
+    notification_digests_send()
+    assert mail.outbox and mail.outbox[0].subject.startswith("[担保登记系统] ")
+    settings.ALERT_EMAIL_SUBJECT_PREFIX = "[UAT] "  # an operator's own prefix is kept
+    expire_in(register(actor_a, ip_item()), 5)
+    expiring_scan()
+    mail.outbox.clear()
+    notification_digests_send(now=timezone.now() + timedelta(days=1))
+    assert mail.outbox and mail.outbox[0].subject.startswith("[UAT] ")

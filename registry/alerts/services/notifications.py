@@ -298,7 +298,10 @@ def notification_finish(
 
 
 def _subject(text: str) -> str:
-    return f"{settings.ALERT_EMAIL_SUBJECT_PREFIX}{text}"
+    prefix = settings.ALERT_EMAIL_SUBJECT_PREFIX
+    if prefix is None:  # the product's name in the mail's language
+        prefix = f"[{_('Collateral Registry')}] "
+    return f"{prefix}{text}"
 
 
 def _alert_lines(alert: Alert) -> list[str]:
