@@ -181,7 +181,7 @@ def test_schema_documents_the_endpoints_and_the_signature():
     ):
         assert path in paths
     description = paths["/api/v1/webhooks/"]["post"]["description"]
-    assert 'timestamp + "." + body' in description and "X-Registry-Signature" in description
+    assert "HMAC-SHA256 of the body" in description and "X-Registry-Signature" in description
 
 
 def test_unauthenticated_is_refused():

@@ -36,11 +36,12 @@ class AlertSerializer(serializers.ModelSerializer):
 
 
 SIGNING_HELP = _(
-    "Each delivery is a JSON POST with the headers X-Registry-Timestamp (Unix seconds) and "
-    "X-Registry-Signature: sha256=<hex>, the hex HMAC-SHA256, keyed with this secret, of the "
-    'string timestamp + "." + body (the exact request body bytes). Recompute it, compare in '
-    "constant time and refuse timestamps more than 5 minutes old. X-Registry-Delivery is the "
-    "same on every retry of one event; X-Registry-Event is alert.opened or alert.resolved."
+    "Each delivery is a JSON POST with the header X-Registry-Signature: sha256=<hex>, the hex "
+    "HMAC-SHA256 of the body (the exact request body bytes) keyed with this secret. The body's "
+    "timestamp (Unix seconds, also sent as X-Registry-Timestamp) is signed with it. Recompute "
+    "the HMAC, compare in constant time and refuse a timestamp more than 5 minutes old. "
+    "X-Registry-Delivery is the same on every retry of one event; X-Registry-Event is "
+    "alert.opened or alert.resolved."
 )
 
 

@@ -2,13 +2,15 @@
 
 Every request carries::
 
+    X-Registry-Signature: sha256=<hex HMAC-SHA256(secret, <body>)>
     X-Registry-Timestamp: <unix seconds>
-    X-Registry-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>
 
-where ``<body>`` is the exact request body (UTF-8 JSON). A receiver recomputes the HMAC with
-its secret, compares in constant time and refuses timestamps older than a few minutes, so a
-captured request cannot be replayed later. ``X-Registry-Delivery`` is the same on every
-retry of one notification: receivers can drop duplicates by it.
+where ``<body>`` is the exact request body (UTF-8 JSON), whose ``timestamp`` member is the
+same Unix time: signed with the rest, so it cannot be changed. A receiver recomputes the HMAC
+of the body with its secret, compares in constant time and refuses a body whose
+``timestamp`` is more than a few minutes old, so a captured request cannot be replayed
+later. ``X-Registry-Delivery`` is the same on every retry of one notification: receivers can
+drop duplicates by it.
 """
 
 from __future__ import annotations
@@ -65,10 +67,9 @@ def webhook_secret(webhook: Webhook) -> str:
     return _fernet().decrypt(webhook.secret_encrypted.encode()).decode()
 
 
-def webhook_signature(secret: str, timestamp: str, body: bytes) -> str:
-    """``sha256=<hex>`` of HMAC-SHA256 over ``timestamp + "." + body``."""
-    message = timestamp.encode() + b"." + body
-    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+def webhook_signature(secret: str, body: bytes) -> str:
+    """``sha256=<hex>`` of HMAC-SHA256 over the body (which holds its own ``timestamp``)."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def _validated_url(url: str) -> str:
@@ -143,15 +144,16 @@ def _body(payload) -> bytes:
 def webhook_attempt(row: Notification, *, token, now: datetime) -> WebhookDelivery:
     """Make one signed attempt of a claimed webhook notification and record it."""
     webhook = row.webhook
-    body = _body(row.payload)
-    timestamp = str(int(time.time()))
+    # the attempt's time inside the signed body: a replayed request is recognisably old
+    timestamp = int(time.time())
+    body = _body({**row.payload, "timestamp": timestamp})
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": "CollateralRegistry-Webhook/1.0",
         "X-Registry-Event": row.event,
         "X-Registry-Delivery": str(row.delivery_id),
-        TIMESTAMP_HEADER: timestamp,
-        SIGNATURE_HEADER: webhook_signature(webhook_secret(webhook), timestamp, body),
+        TIMESTAMP_HEADER: str(timestamp),
+        SIGNATURE_HEADER: webhook_signature(webhook_secret(webhook), body),
     }
     status_code, error = None, ""
     started = time.monotonic()
