@@ -34,7 +34,7 @@ def queued(monkeypatch):
 
 
 @pytest.mark.django_db
-def test_a_registration_queues_its_two_tasks_in_one_message_after_commit(
+def test_a_registration_queues_its_three_tasks_in_one_message_after_commit(
     queued, django_capture_on_commit_callbacks
 ):
     actor = Actor.command(OrganizationFactory(), "test")
@@ -64,6 +64,10 @@ def test_a_registration_queues_its_two_tasks_in_one_message_after_commit(
                         "registry.duplicate_pledges_check",
                         {"registration_ids": [result.registration.pk]},
                     ],
+                    [
+                        "registry.expiring_alerts_check",
+                        {"registration_ids": [result.registration.pk]},
+                    ],
                     ["registry.grantor_watch_alerts", {"event_ids": [event.pk]}],
                 ]
             },
@@ -74,8 +78,8 @@ def test_a_registration_queues_its_two_tasks_in_one_message_after_commit(
 @pytest.mark.django_db
 def test_a_single_subscriber_is_queued_as_itself(queued, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        dispatch.registrations_changed([3, 1, 3])
-    assert queued == [("registry.duplicate_pledges_check", {"registration_ids": [1, 3]})]
+        dispatch.objections_changed([3, 1, 3])
+    assert queued == [("registry.objection_alerts_check", {"registration_ids": [1, 3]})]
 
 
 def test_deliver_runs_every_call_and_raises_the_failure_after():
