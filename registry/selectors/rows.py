@@ -20,12 +20,6 @@ def _quote(name: str) -> str:
     return connections["default"].ops.quote_name(name)
 
 
-@cache
-def select_list(model: type[models.Model], alias: str) -> str:
-    """Every concrete column of ``model`` under ``alias``, in ``from_db``'s order."""
-    return ", ".join(f"{alias}.{_quote(f.column)}" for f in model._meta.concrete_fields)
-
-
 def table(model: type[models.Model], alias: str) -> str:
     return f"{_quote(model._meta.db_table)} {alias}"
 
@@ -44,12 +38,27 @@ _FieldConverters = tuple[object, tuple[Callable, ...]]
 
 
 @cache
-def _converters(db: str, model: type[models.Model]) -> tuple[_FieldConverters, ...]:
-    """Per concrete field of ``model``: its column expression and what the ORM's compiler
+def _fields(model: type[models.Model], names: tuple[str, ...] | None) -> tuple:
+    concrete = model._meta.concrete_fields
+    return tuple(concrete) if names is None else tuple(f for f in concrete if f.name in names)
+
+
+@cache
+def select_list(model: type[models.Model], alias: str, names: tuple[str, ...] | None = None) -> str:
+    """Every concrete column of ``model`` under ``alias`` (or only the fields ``names``), in
+    ``from_db``'s order."""
+    return ", ".join(f"{alias}.{_quote(f.column)}" for f in _fields(model, names))
+
+
+@cache
+def _converters(
+    db: str, model: type[models.Model], names: tuple[str, ...] | None
+) -> tuple[_FieldConverters, ...]:
+    """Per field read of ``model``: its column expression and what the ORM's compiler
     calls on the field's raw value (none for most fields on PostgreSQL)."""
     connection = connections[db]
     converters = []
-    for field in model._meta.concrete_fields:
+    for field in _fields(model, names):
         col = field.get_col(model._meta.db_table)
         found = (*connection.ops.get_db_converters(col), *field.get_db_converters(connection))
         converters.append((col, found))
@@ -57,18 +66,24 @@ def _converters(db: str, model: type[models.Model]) -> tuple[_FieldConverters, .
 
 
 def instances(
-    db: str, row: Sequence, model_types: Sequence[type[models.Model]]
+    db: str,
+    row: Sequence,
+    model_types: Sequence[type[models.Model]],
+    names: Sequence[tuple[str, ...] | None] = (),
 ) -> list[models.Model]:
-    """One instance per model of a row selected as ``select_list`` of each, in that order."""
+    """One instance per model of a row selected as ``select_list`` of each, in that order;
+    ``names[i]``, when given, the fields selected of the i-th model (the others deferred,
+    as ``QuerySet.only`` leaves them)."""
     connection = connections[db]
     built = []
     start = 0
-    for model in model_types:
-        fields = model._meta.concrete_fields
+    for index, model in enumerate(model_types):
+        read = names[index] if index < len(names) else None
+        fields = _fields(model, read)
         values = list(row[start : start + len(fields)])
-        for index, (col, converters) in enumerate(_converters(db, model)):
+        for at, (col, converters) in enumerate(_converters(db, model, read)):
             for converter in converters:
-                values[index] = converter(values[index], col, connection)
+                values[at] = converter(values[at], col, connection)
         built.append(model.from_db(db, [f.attname for f in fields], values))
         start += len(fields)
     return built
