@@ -24,7 +24,11 @@ step 1 and the other sizes: it measures an existing, seeded and ANALYZEd databas
 (say a clone, ``createdb -T registry_tpl1m NAME``: a million keys without seeding them),
 migrating it first so the checkout's migrations apply, and never drops it (the probes add
 an API key and registrations to it). With DATABASE_REPLICA_URL (a streaming replica of that
-server) the web processes read search, priority and lists from the replica.
+server) the web processes read search, priority and lists from the replica. ``--replica``
+builds such a pair for the run (``tests/pgcluster.py``: a throwaway primary on a free port and
+a ``pg_basebackup`` hot standby of it, both stopped and removed afterwards), measures on it
+instead of DATABASE_URL's server, and waits for the standby to replay the seed and the probes'
+API key before the web processes start.
 
 Usage: DATABASE_URL=postgres://... REDIS_URL=redis://... python bench/run.py [--quick]
 """
@@ -290,8 +294,16 @@ def measure(
         try:
             if http:
                 probes = prepare_probes(env, workdir)
+                if replica:  # the seed and the probes' key must be readable there
+                    log("waiting for the replica to replay the seed")
+                    wait_for_replay(database, with_db(replica, name), timeout=900)
                 web = Web(env, free_port())
+                served = replica_transactions(with_db(replica, name)) if replica else 0
                 out["http"] = http_probes(web.url, probes, args.seconds, args.only)
+                if replica:  # proof the reads went there: the standby's own transactions
+                    out["replica_transactions"] = (
+                        replica_transactions(with_db(replica, name)) - served
+                    )
                 if "search" in args.only:
                     out["explain"] = explain_searches(env)
                 web.stop()
@@ -469,6 +481,11 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the last bench database")
     parser.add_argument("--no-ceiling", action="store_true")
     parser.add_argument(
+        "--replica",
+        action="store_true",
+        help="measure on a throwaway primary with a streaming replica built for the run",
+    )
+    parser.add_argument(
         "--database",
         help="measure this existing, seeded database as it is (e.g. a clone of a template); "
         "migrated, never seeded nor dropped; --keys and --scan-keys do not apply",
@@ -498,6 +515,47 @@ def main() -> int:
         print("bench: needs wrk (Debian: apt-get install -y wrk).")
         return 2
     replica = os.environ.get("DATABASE_REPLICA_URL") or None
+    if args.replica and (replica or args.database):
+        parser.error("--replica builds its own pair: not with DATABASE_REPLICA_URL or --database")
+    with contextlib.ExitStack() as stack:
+        if args.replica:
+            pair = replicated_pair()
+            stack.callback(pair.stop)
+            url, replica = pair.primary.url(), pair.replica.url()
+        return run(args, url=url, redis=redis, replica=replica)
+
+
+def replica_transactions(replica_url: str) -> int:
+    """Transactions the standby has run in its database (its own statistics, not replayed)."""
+    import psycopg
+
+    with psycopg.connect(replica_url, autocommit=True) as conn:
+        (done,) = conn.execute(
+            "SELECT xact_commit + xact_rollback FROM pg_stat_database"
+            " WHERE datname = current_database()"
+        ).fetchone()
+    return int(done)
+
+
+def replicated_pair():
+    """A throwaway primary and its streaming replica (``tests/pgcluster.py``)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from tests.pgcluster import start_replicated_pair
+
+    log("starting a primary and a pg_basebackup streaming replica on free ports")
+    return start_replicated_pair()
+
+
+def wait_for_replay(primary_url: str, replica_url: str, timeout: float) -> None:
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from tests.pgcluster import wait_for_replay as wait
+
+    wait(primary_url, replica_url, timeout=timeout)
+
+
+def run(args, *, url: str, redis: str, replica: str | None) -> int:
     started_at = datetime.now(UTC)
     result: dict = {
         "started_at": started_at.isoformat(),
@@ -538,6 +596,12 @@ def main() -> int:
     path = RESULTS / f"{started_at.strftime('%Y%m%dT%H%M%SZ')}.json"
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     print(table(result))
+    for size, measured in result["sizes"].items():
+        if "replica_transactions" in measured:
+            print(
+                f"\nreplica: {measured['replica_transactions']:,} transactions run on the standby"
+                f" during the HTTP probes at {int(size):,} keys"
+            )
     print(f"\nbench: wrote {path.relative_to(ROOT)}")
     return 0
 

@@ -1,9 +1,10 @@
 """Throwaway PostgreSQL clusters on this machine: a primary and a streaming replica.
 
-Used by the read-replica test and by ``make bench --replica``. The server binaries come from
-``/usr/lib/postgresql/<version>/bin`` (Debian's layout) or ``PG_BINDIR``. PostgreSQL refuses to
-run as root, so as root (CI) every server command runs as the ``postgres`` OS user through
-``runuser``. Nothing here touches the shared server on port 5432.
+Used by the read-replica test and by ``bench/run.py --replica`` (``make bench
+BENCH_ARGS=--replica``). The server binaries come from ``/usr/lib/postgresql/<version>/bin``
+(Debian's layout) or ``PG_BINDIR``. PostgreSQL refuses to run as root, so as root (CI) every
+server command runs as the ``postgres`` OS user through ``runuser``. Nothing here touches the
+shared server on port 5432.
 """
 
 from __future__ import annotations
