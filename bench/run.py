@@ -52,7 +52,7 @@ from pathlib import Path
 
 from bench_databases import drop_database, fresh_database
 from scan import RAW_GROUP_BY
-from stack import ROOT, Web, Worker, free_port, manage, production_env
+from stack import ROOT, Web, Worker, free_port, manage, pgcluster, production_env
 
 WRK_DIR = ROOT / "bench" / "wrk"
 RESULTS = ROOT / "bench" / "results"
@@ -275,7 +275,8 @@ def measure(
     existing database ``args.database`` as it is (migrated, not seeded)."""
     name = args.database or BENCH_DB
     database = with_db(url, name) if args.database else fresh_database(url, name)
-    env = production_env(database, redis, with_db(replica, name) if replica else None)
+    replica_db = with_db(replica, name) if replica else None
+    env = production_env(database, redis, replica_db)
     out: dict = {}
     if size is None:
         log(f"{name} as it is: migrate, no seeding")
@@ -294,16 +295,14 @@ def measure(
         try:
             if http:
                 probes = prepare_probes(env, workdir)
-                if replica:  # the seed and the probes' key must be readable there
+                if replica_db:  # the seed and the probes' key must be readable there
                     log("waiting for the replica to replay the seed")
-                    wait_for_replay(database, with_db(replica, name), timeout=900)
+                    pgcluster().wait_for_replay(database, replica_db, timeout=900)
+                    served = replica_transactions(replica_db)
                 web = Web(env, free_port())
-                served = replica_transactions(with_db(replica, name)) if replica else 0
                 out["http"] = http_probes(web.url, probes, args.seconds, args.only)
-                if replica:  # proof the reads went there: the standby's own transactions
-                    out["replica_transactions"] = (
-                        replica_transactions(with_db(replica, name)) - served
-                    )
+                if replica_db:  # proof the reads went there: the standby's own transactions
+                    out["replica_transactions"] = replica_transactions(replica_db) - served
                 if "search" in args.only:
                     out["explain"] = explain_searches(env)
                 web.stop()
@@ -519,7 +518,8 @@ def main() -> int:
         parser.error("--replica builds its own pair: not with DATABASE_REPLICA_URL or --database")
     with contextlib.ExitStack() as stack:
         if args.replica:
-            pair = replicated_pair()
+            log("starting a primary and a pg_basebackup streaming replica on free ports")
+            pair = pgcluster().start_replicated_pair()
             stack.callback(pair.stop)
             url, replica = pair.primary.url(), pair.replica.url()
         return run(args, url=url, redis=redis, replica=replica)
@@ -535,24 +535,6 @@ def replica_transactions(replica_url: str) -> int:
             " WHERE datname = current_database()"
         ).fetchone()
     return int(done)
-
-
-def replicated_pair():
-    """A throwaway primary and its streaming replica (``tests/pgcluster.py``)."""
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    from tests.pgcluster import start_replicated_pair
-
-    log("starting a primary and a pg_basebackup streaming replica on free ports")
-    return start_replicated_pair()
-
-
-def wait_for_replay(primary_url: str, replica_url: str, timeout: float) -> None:
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    from tests.pgcluster import wait_for_replay as wait
-
-    wait(primary_url, replica_url, timeout=timeout)
 
 
 def run(args, *, url: str, redis: str, replica: str | None) -> int:

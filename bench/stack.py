@@ -44,10 +44,23 @@ def logger(name: str):
     return log
 
 
+def on_project_path() -> None:
+    """Run as a script from bench/: make the project's own modules importable."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+
+
+def pgcluster():
+    """``tests/pgcluster.py``: throwaway PostgreSQL clusters and streaming replicas."""
+    on_project_path()
+    from tests import pgcluster as module
+
+    return module
+
+
 def signing_key_pem() -> str:
     """A throwaway Ed25519 key: production refuses to sign certificates without one."""
-    if str(ROOT) not in sys.path:  # run as a script from bench/: the project's own modules
-        sys.path.insert(0, str(ROOT))
+    on_project_path()
     from registry.signing import new_private_key_pem
 
     return new_private_key_pem()
@@ -309,10 +322,8 @@ class PrivateServers:
     def __init__(self, *, pg_port: int, redis_port: int, database: str = "registry") -> None:
         import tempfile
 
-        sys.path.insert(0, str(ROOT))
-        from tests import pgcluster
-
-        bindir = pgcluster.server_bindir()
+        clusters = pgcluster()
+        bindir = clusters.server_bindir()
         if bindir is None or not shutil.which("redis-server"):
             raise StackError("needs PostgreSQL server binaries (initdb, pg_ctl) and redis-server")
         self.base = Path(tempfile.mkdtemp(prefix="registry-stack-"))
@@ -320,7 +331,7 @@ class PrivateServers:
         self.redis = self.postgres = None
         try:
             self.redis = RedisServer(redis_port, self.base)
-            self.postgres = pgcluster.start_primary(bindir, self.base, pg_port, {"fsync": "off"})
+            self.postgres = clusters.start_primary(bindir, self.base, pg_port, {"fsync": "off"})
             import psycopg
 
             with psycopg.connect(self.postgres.url(), autocommit=True) as conn:

@@ -24,6 +24,9 @@ from registry.models import (
 )
 from registry.selectors import rows
 
+# What a notice reads of a ledger event, whichever loader reads it.
+NOTICE_EVENT_FIELDS = ("id", "registration", "sequence", "event", "occurred_at")
+
 
 def registrations_with_items(queryset: QuerySet[Registration] | None = None) -> QuerySet:
     """Registrations with their secured party, current items and keys, in fixed queries."""
@@ -94,10 +97,6 @@ def notices_by_id(registration_ids: Iterable[int]) -> dict[int, Registration]:
         registration.event_list = events_of[pk]
         registration.objection_list = objections_of[pk]
     return registrations
-
-
-# What a notice reads of a ledger event (``registrations_with_items`` loads the same).
-NOTICE_EVENT_FIELDS = ("id", "registration", "sequence", "event", "occurred_at")
 
 
 @cache

@@ -184,8 +184,6 @@ def _neighbours_q(schemes: set[str], probes: list[int]) -> Q:
 class _AnyOf(Lookup):
     """``lhs = ANY(rhs)``: the value is one of an array's elements (PostgreSQL)."""
 
-    lookup_name = "any_of"
-
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
