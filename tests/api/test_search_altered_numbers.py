@@ -6,7 +6,14 @@ from stdnum.cn import uscc as uscc_mod
 
 from tests.api.test_receivables import receivable
 from tests.api.test_search_evidence import register
-from tests.factories import ear_tag, forest_item, ip_item, livestock_item, patent_number
+from tests.factories import (
+    ear_tag,
+    forest_item,
+    ip_item,
+    livestock_item,
+    patent_number,
+    receipt_item,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +132,22 @@ def test_a_receivable_contract_with_an_altered_debtor_code_is_found(client_a, cl
     [result] = search(client_b, typed, kind="receivable")["results"]
     assert result["match"] == "similar"
     assert result["matched"] == [{"scheme": "receivable_contract", "value": f"{code}:HT-2026-001"}]
+
+
+def test_a_sequential_number_finds_exactly_its_one_edit_neighbours_in_priority_order(
+    client_a, client_b
+):
+    """Sequential receipts share deletion variants by the dozen, and a number typed without
+    a kind is looked up in every scheme it could be: the look-alike step must still return
+    each neighbour one edit away, once, in priority order, and none two edits away."""
+    pledged = {
+        n: register(client_a, receipt_item(f"WR0000{n}"))["registration_number"]
+        for n in (7001, 7002, 7003, 7004, 7005, 7006, 7113)
+    }
+    body = search(client_b, "SHFE01:WR00007003")
+    assert [(r["registration_number"], r["match"]) for r in body["results"]] == [
+        (pledged[7003], "exact"),
+        *((pledged[n], "similar") for n in (7001, 7002, 7004, 7005, 7006)),
+    ]
+    assert body["count"] == 6
+    assert all(r["match_details"][0]["how"] == "one_edit" for r in body["results"][1:])
